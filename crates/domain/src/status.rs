@@ -1,0 +1,97 @@
+//! The lifecycle of one email: its statuses and the transitions allowed between them.
+//!
+//! Owns the state machine and its typed errors. It does not know where an email is stored or how it is sent.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Where an email is in its life. Every status files the email in exactly one [`crate::Folder`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Draft,
+    Scheduled,
+    InProgress,
+    Delivered,
+    Archived,
+    Failed,
+    Bounced,
+    Spam,
+}
+
+impl Status {
+    /// Every status, in the order the folders show them.
+    pub const ALL: [Status; 8] = [
+        Status::Delivered,
+        Status::Archived,
+        Status::Scheduled,
+        Status::Draft,
+        Status::InProgress,
+        Status::Failed,
+        Status::Bounced,
+        Status::Spam,
+    ];
+}
+
+/// How an email came to be: alone, one of a bulk "Select and Send", or one of a group send.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailKind {
+    Single,
+    Bulk,
+    Group,
+}
+
+/// A transition the state machine refuses, with the reason a person can read.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum TransitionError {
+    #[error("an email cannot go from {from:?} to {to:?}")]
+    NotAllowed { from: Status, to: Status },
+    #[error("a {kind:?} email can never be a draft; only single emails can")]
+    OnlySingleCanBeDraft { kind: EmailKind },
+}
+
+/// Checks that an email of `kind` may move from `from` to `to`.
+pub fn check_transition(kind: EmailKind, from: Status, to: Status) -> Result<(), TransitionError> {
+    use Status::*;
+    if to == Draft && kind != EmailKind::Single {
+        return Err(TransitionError::OnlySingleCanBeDraft { kind });
+    }
+    let allowed = matches!(
+        (from, to),
+        (Draft, Scheduled)
+            | (Scheduled, InProgress)
+            | (Scheduled, Draft)
+            | (InProgress, Delivered | Failed | Bounced)
+            | (Delivered, Bounced | Spam | Archived)
+            | (Archived, Delivered)
+            | (Failed | Bounced | Spam, Scheduled)
+    );
+    if allowed { Ok(()) } else { Err(TransitionError::NotAllowed { from, to }) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_draft_is_scheduled_then_sent_then_delivered() {
+        let k = EmailKind::Single;
+        assert!(check_transition(k, Status::Draft, Status::Scheduled).is_ok());
+        assert!(check_transition(k, Status::Scheduled, Status::InProgress).is_ok());
+        assert!(check_transition(k, Status::InProgress, Status::Delivered).is_ok());
+    }
+
+    #[test]
+    fn a_bulk_email_can_never_go_back_to_draft() {
+        let err = check_transition(EmailKind::Bulk, Status::Scheduled, Status::Draft).unwrap_err();
+        assert_eq!(err, TransitionError::OnlySingleCanBeDraft { kind: EmailKind::Bulk });
+        assert!(err.to_string().contains("only single emails"));
+    }
+
+    #[test]
+    fn a_delivered_email_cannot_be_scheduled_again() {
+        let err = check_transition(EmailKind::Single, Status::Delivered, Status::Scheduled);
+        assert_eq!(err, Err(TransitionError::NotAllowed { from: Status::Delivered, to: Status::Scheduled }));
+    }
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs every test: formatting and lints, native tests of all crates, browser tests in headless Chromium,
+# and end-to-end tests of the release build served by the real endpoint. Ends with the runners' summaries.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+source scripts/env.sh
+mkdir -p artifacts
+log=artifacts/test.log
+: > "$log"
+
+section() { printf '\n==> test: %s\n' "$*"; }
+# Runs a command, showing and keeping its output.
+record() { "$@" 2>&1 | tee -a "$log"; }
+
+section "format (cargo fmt --check)"
+cargo fmt --all --check
+
+section "lints, native crates (clippy -D warnings)"
+cargo clippy -p domain -p endpoint --all-targets --quiet -- -D warnings
+
+section "lints, the app and the domain for wasm32 (clippy -D warnings)"
+cargo clippy -p domain --target wasm32-unknown-unknown --lib --quiet -- -D warnings
+cargo clippy -p command-center --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
+
+section "native tests (domain, endpoint)"
+record cargo test -p domain -p endpoint
+
+section "browser tests (wasm-bindgen-test in headless Chromium)"
+record cargo test -p command-center --target wasm32-unknown-unknown
+
+section "release build"
+scripts/build.sh
+
+section "end-to-end tests (Playwright, Chromium, real endpoint)"
+record npx playwright test
+
+section "summary"
+# The runners' own closing lines, then one line for the whole run.
+grep -E '^test result:' "$log" || true
+grep -E '^ +[0-9]+ (passed|failed|flaky|skipped)' "$log" | sed 's/^ *//' || true
+awk '
+  /^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed/) p += $(i-1); if ($i ~ /^failed/) f += $(i-1) } }
+  /^ +[0-9]+ passed/ { p += $1 }
+  /^ +[0-9]+ failed/ { f += $1 }
+  END { printf "all: %d passed, %d failed\n", p, f }
+' "$log"
