@@ -95,3 +95,49 @@ mod tests {
         assert_eq!(err, Err(TransitionError::NotAllowed { from: Status::Delivered, to: Status::Scheduled }));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn kind() -> impl Strategy<Value = EmailKind> {
+        prop::sample::select(vec![EmailKind::Single, EmailKind::Bulk, EmailKind::Group])
+    }
+
+    fn status() -> impl Strategy<Value = Status> {
+        prop::sample::select(Status::ALL.to_vec())
+    }
+
+    proptest! {
+        /// Whatever the walk, a bulk or group email is never a draft, and every accepted step is one of the
+        /// documented edges.
+        #[test]
+        fn walks_only_follow_documented_edges(k in kind(), steps in prop::collection::vec(status(), 0..60)) {
+            let mut current = if k == EmailKind::Single { Status::Draft } else { Status::Scheduled };
+            for to in steps {
+                match check_transition(k, current, to) {
+                    Ok(()) => {
+                        prop_assert!(k == EmailKind::Single || to != Status::Draft);
+                        prop_assert!(current != to, "no self-loops");
+                        current = to;
+                    }
+                    Err(TransitionError::OnlySingleCanBeDraft { .. }) => {
+                        prop_assert_eq!(to, Status::Draft);
+                        prop_assert_ne!(k, EmailKind::Single);
+                    }
+                    Err(TransitionError::NotAllowed { from, to: refused }) => {
+                        prop_assert_eq!((from, refused), (current, to));
+                    }
+                }
+            }
+        }
+
+        /// Nothing ever leaves In progress except to a final outcome of sending.
+        #[test]
+        fn in_progress_ends_only_in_an_outcome(k in kind(), to in status()) {
+            let ok = check_transition(k, Status::InProgress, to).is_ok();
+            prop_assert_eq!(ok, matches!(to, Status::Delivered | Status::Failed | Status::Bounced));
+        }
+    }
+}

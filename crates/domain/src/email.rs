@@ -1,0 +1,300 @@
+//! One email: its fields, its lifecycle through the state machine, the quick actions it offers and the
+//! deletion rule.
+//!
+//! Owns what may happen to an email. It does not send, store or display it.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::folder::Folder;
+use crate::ids::{BatchId, CampaignId, EmailId, Instant, PersonId, TemplateId, UserId};
+use crate::people::EmailAddress;
+use crate::status::{EmailKind, Status, TransitionError, check_transition};
+
+/// When a scheduled email goes out, and the IANA time zone the rep chose the time in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Schedule {
+    pub at: Instant,
+    pub time_zone: String,
+}
+
+/// One email to one recipient. Bulk and group sends are one email per recipient, tied by `batch`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Email {
+    pub id: EmailId,
+    pub owner: UserId,
+    pub sender: EmailAddress,
+    pub recipient: EmailAddress,
+    #[serde(default)]
+    pub person: Option<PersonId>,
+    #[serde(default)]
+    pub cc: Vec<EmailAddress>,
+    pub subject: String,
+    #[serde(default)]
+    pub html_body: String,
+    #[serde(default)]
+    pub text_body: String,
+    #[serde(default)]
+    pub campaign: Option<CampaignId>,
+    #[serde(default)]
+    pub template: Option<TemplateId>,
+    #[serde(default)]
+    pub batch: Option<BatchId>,
+    pub kind: EmailKind,
+    pub created_at: Instant,
+    pub updated_at: Instant,
+    #[serde(default)]
+    pub schedule: Option<Schedule>,
+    pub status: Status,
+    /// Why the email is where it is, when that needs saying (a bounce's diagnostic, a failure's cause).
+    #[serde(default)]
+    pub status_reason: Option<String>,
+    /// The rep marked this email as a success.
+    #[serde(default)]
+    pub success: bool,
+    #[serde(default)]
+    pub sent_at: Option<Instant>,
+    #[serde(default)]
+    pub delivered_at: Option<Instant>,
+    #[serde(default)]
+    pub failed_at: Option<Instant>,
+    #[serde(default)]
+    pub archived_at: Option<Instant>,
+}
+
+/// A status change that happened: what the folder counts need to follow it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transition {
+    pub from: Status,
+    pub to: Status,
+}
+
+impl Email {
+    /// The folder the email is filed in.
+    pub fn folder(&self) -> Folder {
+        Folder::of(self.status)
+    }
+
+    /// Moves the email to `to` at `at`, if the state machine allows it, and records the instant that
+    /// matters for the new folder. `reason` is kept for Failed, Bounced and Spam, cleared otherwise.
+    pub fn transition(
+        &mut self,
+        to: Status,
+        at: Instant,
+        reason: Option<String>,
+    ) -> Result<Transition, TransitionError> {
+        check_transition(self.kind, self.status, to)?;
+        let from = self.status;
+        self.status = to;
+        self.updated_at = at;
+        match to {
+            Status::InProgress => self.sent_at = Some(at),
+            Status::Delivered if from == Status::InProgress => self.delivered_at = Some(at),
+            Status::Delivered => self.archived_at = None,
+            Status::Archived => self.archived_at = Some(at),
+            Status::Failed | Status::Bounced | Status::Spam => self.failed_at = Some(at),
+            Status::Draft => self.schedule = None,
+            Status::Scheduled => {}
+        }
+        self.status_reason = match to {
+            Status::Failed | Status::Bounced | Status::Spam => reason,
+            _ => None,
+        };
+        Ok(Transition { from, to })
+    }
+
+    /// Whether tracking is on: an archived email records no more opens or clicks.
+    pub fn tracking_enabled(&self) -> bool {
+        self.status != Status::Archived
+    }
+
+    /// Whether the rep may still change the email's content (only before it starts to leave).
+    pub fn is_editable(&self) -> bool {
+        matches!(self.status, Status::Draft | Status::Scheduled)
+    }
+
+    /// The instant the email's folder lists it by: scheduled for, delivered at, failed at, …
+    pub fn folder_instant(&self) -> Instant {
+        match self.status {
+            Status::Scheduled => self.schedule.as_ref().map(|s| s.at).unwrap_or(self.updated_at),
+            Status::Delivered => self.delivered_at.unwrap_or(self.updated_at),
+            Status::Archived => self.archived_at.unwrap_or(self.updated_at),
+            Status::InProgress => self.sent_at.unwrap_or(self.updated_at),
+            Status::Failed | Status::Bounced | Status::Spam => self.failed_at.unwrap_or(self.updated_at),
+            Status::Draft => self.updated_at,
+        }
+    }
+
+    /// Checks that the rep may delete this email.
+    pub fn check_delete(&self) -> Result<(), DeleteError> {
+        if self.campaign.is_some() {
+            return Err(DeleteError::InCampaign);
+        }
+        match self.status {
+            Status::Archived
+            | Status::Draft
+            | Status::Scheduled
+            | Status::Failed
+            | Status::Bounced
+            | Status::Spam => Ok(()),
+            status => Err(DeleteError::NotInThisStatus(status)),
+        }
+    }
+
+    /// The quick actions the email's row offers, in display order.
+    pub fn quick_actions(&self) -> Vec<QuickAction> {
+        use QuickAction::*;
+        let mut actions = match self.status {
+            Status::Delivered => vec![Archive, MarkSuccess],
+            Status::Archived => vec![Unarchive, Delete],
+            Status::Draft => vec![Edit, Delete],
+            Status::Scheduled if self.kind == EmailKind::Single => vec![Edit, SendNow, Unschedule, Delete],
+            Status::Scheduled => vec![Edit, SendNow, Delete],
+            Status::InProgress => vec![],
+            Status::Failed | Status::Bounced | Status::Spam => vec![Retry, Delete],
+        };
+        if self.check_delete().is_err() {
+            actions.retain(|a| *a != Delete);
+        }
+        if self.success {
+            actions.retain(|a| *a != MarkSuccess);
+        }
+        actions.extend([FollowUp, CreateTask]);
+        actions
+    }
+}
+
+/// What the rep can do to an email from its row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuickAction {
+    Archive,
+    MarkSuccess,
+    Unarchive,
+    Edit,
+    Delete,
+    SendNow,
+    Unschedule,
+    Retry,
+    /// Send a follow-up email quoting this one.
+    FollowUp,
+    /// Create a task linked to this email and its person.
+    CreateTask,
+}
+
+/// Why an email cannot be deleted.
+#[derive(Clone, Debug, PartialEq, Eq, Error, Serialize, Deserialize)]
+pub enum DeleteError {
+    #[error("emails that belong to a campaign cannot be deleted")]
+    InCampaign,
+    #[error("an email in {0:?} cannot be deleted; archive it instead")]
+    NotInThisStatus(Status),
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    pub(crate) fn at(minute: u32) -> Instant {
+        chrono::Utc.with_ymd_and_hms(2026, 11, 23, 9, minute, 0).single().expect("valid instant")
+    }
+
+    pub(crate) fn draft(n: u128) -> Email {
+        Email {
+            id: EmailId::from_u128(n),
+            owner: UserId(1),
+            sender: EmailAddress::parse("rep@seller.com").unwrap(),
+            recipient: EmailAddress::parse("ana@acme.com").unwrap(),
+            person: None,
+            cc: vec![],
+            subject: "Pricing".into(),
+            html_body: "<p>Hi</p>".into(),
+            text_body: "Hi".into(),
+            campaign: None,
+            template: None,
+            batch: None,
+            kind: EmailKind::Single,
+            created_at: at(0),
+            updated_at: at(0),
+            schedule: None,
+            status: Status::Draft,
+            status_reason: None,
+            success: false,
+            sent_at: None,
+            delivered_at: None,
+            failed_at: None,
+            archived_at: None,
+        }
+    }
+
+    #[test]
+    fn an_email_goes_out_and_its_instants_are_recorded() {
+        let mut e = draft(1);
+        e.transition(Status::Scheduled, at(1), None).unwrap();
+        e.transition(Status::InProgress, at(2), None).unwrap();
+        let t = e.transition(Status::Delivered, at(3), None).unwrap();
+        assert_eq!(t, Transition { from: Status::InProgress, to: Status::Delivered });
+        assert_eq!((e.sent_at, e.delivered_at), (Some(at(2)), Some(at(3))));
+        assert_eq!(e.folder(), Folder::Delivered);
+        assert_eq!(e.folder_instant(), at(3));
+    }
+
+    #[test]
+    fn a_bounce_keeps_the_servers_reason() {
+        let mut e = draft(1);
+        e.status = Status::InProgress;
+        e.transition(Status::Bounced, at(5), Some("550 5.1.1 no such user".into())).unwrap();
+        assert_eq!(e.status_reason.as_deref(), Some("550 5.1.1 no such user"));
+        assert_eq!(e.failed_at, Some(at(5)));
+        e.transition(Status::Scheduled, at(6), Some("ignored".into())).unwrap();
+        assert_eq!(e.status_reason, None, "a retry clears the old reason");
+    }
+
+    #[test]
+    fn a_refused_transition_changes_nothing() {
+        let mut e = draft(1);
+        let before = e.clone();
+        assert!(e.transition(Status::Delivered, at(9), None).is_err());
+        assert_eq!(e, before);
+    }
+
+    #[test]
+    fn campaign_emails_cannot_be_deleted() {
+        let mut e = draft(1);
+        assert_eq!(e.check_delete(), Ok(()));
+        e.campaign = Some(CampaignId::from_u128(7));
+        assert_eq!(e.check_delete(), Err(DeleteError::InCampaign));
+        assert!(!e.quick_actions().contains(&QuickAction::Delete));
+    }
+
+    #[test]
+    fn quick_actions_follow_the_status() {
+        use QuickAction::*;
+        let mut e = draft(1);
+        assert_eq!(e.quick_actions(), vec![Edit, Delete, FollowUp, CreateTask]);
+        e.status = Status::Scheduled;
+        assert_eq!(e.quick_actions(), vec![Edit, SendNow, Unschedule, Delete, FollowUp, CreateTask]);
+        e.kind = EmailKind::Bulk;
+        assert!(!e.quick_actions().contains(&Unschedule), "bulk emails never go back to draft");
+        e.status = Status::Delivered;
+        assert_eq!(e.quick_actions(), vec![Archive, MarkSuccess, FollowUp, CreateTask]);
+        e.status = Status::Archived;
+        assert_eq!(e.quick_actions(), vec![Unarchive, Delete, FollowUp, CreateTask]);
+        e.status = Status::Bounced;
+        assert_eq!(e.quick_actions(), vec![Retry, Delete, FollowUp, CreateTask]);
+        e.status = Status::InProgress;
+        assert_eq!(e.quick_actions(), vec![FollowUp, CreateTask]);
+    }
+
+    #[test]
+    fn archiving_turns_tracking_off_and_unarchiving_back_on() {
+        let mut e = draft(1);
+        e.status = Status::Delivered;
+        e.transition(Status::Archived, at(10), None).unwrap();
+        assert!(!e.tracking_enabled());
+        e.transition(Status::Delivered, at(11), None).unwrap();
+        assert!(e.tracking_enabled());
+        assert_eq!(e.archived_at, None);
+    }
+}

@@ -1,0 +1,199 @@
+//! Engagement: the raw events recorded for each email and recipient (views, clicks, replies, bounces,
+//! complaints), and the bounce vocabulary with its hard/soft verdict.
+//!
+//! Owns what an event is and what a bounce means. Human/machine classification lives in
+//! [`crate::classify`], per-email totals in [`crate::aggregate`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{EmailId, EventId, Instant};
+use crate::people::EmailAddress;
+
+/// One raw engagement event, as recorded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngagementEvent {
+    pub id: EventId,
+    pub email: EmailId,
+    pub recipient: EmailAddress,
+    pub at: Instant,
+    pub kind: EventKind,
+    #[serde(default)]
+    pub ip: Option<String>,
+    #[serde(default)]
+    pub user_agent: Option<String>,
+}
+
+/// What happened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    /// The open-tracking pixel was fetched.
+    Viewed,
+    /// A tracked link was followed.
+    Clicked { url: String },
+    /// A reply naming one of our Message-IDs arrived.
+    Replied,
+    /// An automatic answer (RFC 3834, vacation notice) arrived: recorded, but not a reply.
+    AutoReplied,
+    /// Delivery failed for good (SMTP 5xx at send time, or a DSN with `Action: failed`).
+    Bounced(Bounce),
+    /// Delivery is only delayed (`Action: delayed`, 4.x.x): an event, not a move to Bounced.
+    Delayed(Bounce),
+    /// The recipient marked the email as spam (an ARF feedback report).
+    Complained { feedback_type: String },
+}
+
+impl EventKind {
+    /// A short name for the kind, as used in the text of searches and in the UI's keys.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::Viewed => "viewed",
+            EventKind::Clicked { .. } => "clicked",
+            EventKind::Replied => "replied",
+            EventKind::AutoReplied => "auto_replied",
+            EventKind::Bounced(_) => "bounced",
+            EventKind::Delayed(_) => "delayed",
+            EventKind::Complained { .. } => "complained",
+        }
+    }
+}
+
+/// What a receiving server said when it refused or delayed a message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bounce {
+    /// The enhanced status code (RFC 3463), e.g. `5.1.1`; empty when the server gave none.
+    pub status: String,
+    /// The SMTP reply code, e.g. 550, when known.
+    #[serde(default)]
+    pub smtp_code: Option<u16>,
+    pub reason: BounceReason,
+    /// The server's own words.
+    #[serde(default)]
+    pub diagnostic: String,
+}
+
+impl Bounce {
+    /// Hard means the address itself is dead: it goes on the suppression list.
+    pub fn is_hard(&self) -> bool {
+        self.reason.is_hard()
+    }
+
+    /// RFC 3463's class: `5.x.x` is permanent, `4.x.x` transient. Recorded, but not the hard/soft verdict.
+    pub fn is_permanent(&self) -> bool {
+        self.status.starts_with('5') || self.smtp_code.is_some_and(|c| (500..600).contains(&c))
+    }
+}
+
+/// Why a message bounced, in Sisimai's vocabulary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BounceReason {
+    UserUnknown,
+    HostUnknown,
+    HasMoved,
+    NotAccept,
+    MailboxFull,
+    Filtered,
+    Rejected,
+    Blocked,
+    Expired,
+    SpamDetected,
+    Suspend,
+    NoRelaying,
+    SystemError,
+    MesgTooLarge,
+    PolicyViolation,
+    Feedback,
+    Vacation,
+    Undefined,
+}
+
+impl BounceReason {
+    pub const ALL: [BounceReason; 18] = [
+        BounceReason::UserUnknown,
+        BounceReason::HostUnknown,
+        BounceReason::HasMoved,
+        BounceReason::NotAccept,
+        BounceReason::MailboxFull,
+        BounceReason::Filtered,
+        BounceReason::Rejected,
+        BounceReason::Blocked,
+        BounceReason::Expired,
+        BounceReason::SpamDetected,
+        BounceReason::Suspend,
+        BounceReason::NoRelaying,
+        BounceReason::SystemError,
+        BounceReason::MesgTooLarge,
+        BounceReason::PolicyViolation,
+        BounceReason::Feedback,
+        BounceReason::Vacation,
+        BounceReason::Undefined,
+    ];
+
+    /// The reason's name, e.g. `userunknown`.
+    pub fn name(self) -> &'static str {
+        match self {
+            BounceReason::UserUnknown => "userunknown",
+            BounceReason::HostUnknown => "hostunknown",
+            BounceReason::HasMoved => "hasmoved",
+            BounceReason::NotAccept => "notaccept",
+            BounceReason::MailboxFull => "mailboxfull",
+            BounceReason::Filtered => "filtered",
+            BounceReason::Rejected => "rejected",
+            BounceReason::Blocked => "blocked",
+            BounceReason::Expired => "expired",
+            BounceReason::SpamDetected => "spamdetected",
+            BounceReason::Suspend => "suspend",
+            BounceReason::NoRelaying => "norelaying",
+            BounceReason::SystemError => "systemerror",
+            BounceReason::MesgTooLarge => "mesgtoolarge",
+            BounceReason::PolicyViolation => "policyviolation",
+            BounceReason::Feedback => "feedback",
+            BounceReason::Vacation => "vacation",
+            BounceReason::Undefined => "undefined",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<BounceReason> {
+        BounceReason::ALL.into_iter().find(|r| r.name() == name)
+    }
+
+    /// Hard: the address itself is dead (no such user, no such domain, moved, does not accept mail).
+    /// Everything else is soft, even with a 5.x.x code.
+    pub fn is_hard(self) -> bool {
+        matches!(
+            self,
+            BounceReason::UserUnknown
+                | BounceReason::HostUnknown
+                | BounceReason::HasMoved
+                | BounceReason::NotAccept
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bounce(status: &str, reason: BounceReason) -> Bounce {
+        Bounce { status: status.into(), smtp_code: None, reason, diagnostic: String::new() }
+    }
+
+    #[test]
+    fn a_dead_address_is_hard_and_a_policy_rejection_is_soft_even_with_5xx() {
+        assert!(bounce("5.1.1", BounceReason::UserUnknown).is_hard());
+        assert!(bounce("5.1.2", BounceReason::HostUnknown).is_hard());
+        let policy = bounce("5.7.1", BounceReason::PolicyViolation);
+        assert!(!policy.is_hard());
+        assert!(policy.is_permanent(), "the RFC 3463 class is still recorded");
+        assert!(!bounce("5.2.2", BounceReason::MailboxFull).is_hard());
+        assert!(!bounce("4.4.7", BounceReason::Expired).is_permanent());
+    }
+
+    #[test]
+    fn reason_names_round_trip() {
+        for reason in BounceReason::ALL {
+            assert_eq!(BounceReason::from_name(reason.name()), Some(reason));
+        }
+    }
+}
