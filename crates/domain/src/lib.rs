@@ -5,14 +5,19 @@
 //! no runtime. The app renders and stores what it decides; the endpoint sends and records it. A rule written
 //! anywhere else is a bug waiting to happen.
 
+pub mod aggregate;
+pub mod classify;
 pub mod counts;
 pub mod email;
 pub mod engagement;
 pub mod folder;
 pub mod ids;
 pub mod people;
+pub mod search;
 pub mod status;
+pub mod task;
 
+pub use aggregate::EmailEngagement;
 pub use counts::{CountChange, FolderCounts};
 pub use email::{DeleteError, Email, QuickAction, Schedule, Transition};
 pub use engagement::{Bounce, BounceReason, EngagementEvent, EventKind};

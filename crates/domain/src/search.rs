@@ -1,0 +1,1 @@
+//! Advanced search: the query model, its text form, evaluation and incremental membership.
