@@ -62,6 +62,30 @@ pub struct Email {
     pub archived_at: Option<Instant>,
 }
 
+/// The largest body (HTML or text) an email may have, in bytes.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+/// The longest subject, in characters.
+pub const MAX_SUBJECT_CHARS: usize = 998;
+/// The most cc addresses on one email.
+pub const MAX_CC: usize = 50;
+
+/// Why an email's content cannot be accepted.
+#[derive(Clone, Debug, PartialEq, Eq, Error, Serialize, Deserialize)]
+pub enum EmailError {
+    #[error("the subject contains a line break or control character")]
+    SubjectControlCharacter,
+    #[error("the subject is longer than {MAX_SUBJECT_CHARS} characters")]
+    SubjectTooLong,
+    #[error("the {0} body is larger than 2 MB")]
+    BodyTooLarge(&'static str),
+    #[error("an email can have at most {MAX_CC} cc addresses")]
+    TooManyCc,
+    #[error("a scheduled email needs a time to go out")]
+    ScheduledWithoutTime,
+    #[error("\"{0}\" is not a known time zone")]
+    UnknownTimeZone(String),
+}
+
 /// A status change that happened: what the folder counts need to follow it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transition {
@@ -101,6 +125,34 @@ impl Email {
             _ => None,
         };
         Ok(Transition { from, to })
+    }
+
+    /// Checks the content the rep wrote: no line breaks in the subject (a header injection attempt), sizes
+    /// within limits, a schedule with a real time zone. Addresses were checked when they were parsed.
+    pub fn validate(&self) -> Result<(), EmailError> {
+        if self.subject.chars().any(char::is_control) {
+            return Err(EmailError::SubjectControlCharacter);
+        }
+        if self.subject.chars().count() > MAX_SUBJECT_CHARS {
+            return Err(EmailError::SubjectTooLong);
+        }
+        if self.html_body.len() > MAX_BODY_BYTES {
+            return Err(EmailError::BodyTooLarge("HTML"));
+        }
+        if self.text_body.len() > MAX_BODY_BYTES {
+            return Err(EmailError::BodyTooLarge("text"));
+        }
+        if self.cc.len() > MAX_CC {
+            return Err(EmailError::TooManyCc);
+        }
+        if let Some(schedule) = &self.schedule {
+            if schedule.time_zone.parse::<chrono_tz::Tz>().is_err() {
+                return Err(EmailError::UnknownTimeZone(schedule.time_zone.clone()));
+            }
+        } else if self.status == Status::Scheduled {
+            return Err(EmailError::ScheduledWithoutTime);
+        }
+        Ok(())
     }
 
     /// Whether tracking is on: an archived email records no more opens or clicks.
@@ -285,6 +337,24 @@ pub(crate) mod tests {
         assert_eq!(e.quick_actions(), vec![Retry, Delete, FollowUp, CreateTask]);
         e.status = Status::InProgress;
         assert_eq!(e.quick_actions(), vec![FollowUp, CreateTask]);
+    }
+
+    #[test]
+    fn content_is_validated_with_clear_reasons() {
+        let mut e = draft(1);
+        assert_eq!(e.validate(), Ok(()));
+        e.subject = "Hi\r\nBcc: everyone@x.com".into();
+        assert_eq!(e.validate(), Err(EmailError::SubjectControlCharacter));
+        e.subject = "Hi".into();
+        e.html_body = "x".repeat(MAX_BODY_BYTES + 1);
+        assert_eq!(e.validate(), Err(EmailError::BodyTooLarge("HTML")));
+        e.html_body.clear();
+        e.status = Status::Scheduled;
+        assert_eq!(e.validate(), Err(EmailError::ScheduledWithoutTime));
+        e.schedule = Some(Schedule { at: at(5), time_zone: "Mars/Olympus".into() });
+        assert!(e.validate().unwrap_err().to_string().contains("Mars/Olympus"));
+        e.schedule = Some(Schedule { at: at(5), time_zone: "America/Sao_Paulo".into() });
+        assert_eq!(e.validate(), Ok(()));
     }
 
     #[test]

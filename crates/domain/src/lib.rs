@@ -15,11 +15,12 @@ pub mod ids;
 pub mod people;
 pub mod search;
 pub mod status;
+pub mod sync;
 pub mod task;
 
 pub use aggregate::EmailEngagement;
 pub use counts::{CountChange, FolderCounts};
-pub use email::{DeleteError, Email, QuickAction, Schedule, Transition};
+pub use email::{DeleteError, Email, EmailError, QuickAction, Schedule, Transition};
 pub use engagement::{Bounce, BounceReason, EngagementEvent, EventKind};
 pub use folder::{Folder, MainTab};
 pub use ids::*;

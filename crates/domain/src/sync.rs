@@ -1,0 +1,494 @@
+//! The sync protocol: the messages the app and the endpoint exchange, and the rules that settle conflicts.
+//!
+//! Owns the wire types (serde, versioned) and the conflict rules both sides apply. It does not send
+//! anything: the app's `sync` module and the endpoint's handlers move these messages.
+//!
+//! Conflict rules, in short:
+//! - the endpoint is the source of truth for what happened to mail: status, the instants of sending and
+//!   delivery, and the server's reasons always come from the endpoint;
+//! - the rep owns the content of an email while it is a draft or scheduled; an edit to an email that has
+//!   already started to leave (In progress or later) is refused with a reason the UI can show;
+//! - a mutation is applied at most once: replaying it with the same idempotency key returns the first
+//!   outcome, and reusing a key for a different mutation is refused.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::email::{Email, Schedule};
+use crate::engagement::EngagementEvent;
+use crate::ids::{EmailId, IdempotencyKey, Instant, PersonId, SavedSearchId, TaskId};
+use crate::people::{Campaign, Person};
+use crate::search::SavedSearch;
+use crate::status::Status;
+use crate::task::Task;
+
+/// The protocol version this build speaks. A peer with another major version gets
+/// [`ErrorCode::UnsupportedVersion`].
+pub const PROTOCOL_VERSION: u16 = 1;
+
+/// One change the rep made, queued in the app's outbox and pushed to the endpoint.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Mutation {
+    /// Makes the mutation happen at most once, however often it is pushed.
+    pub key: IdempotencyKey,
+    /// When the rep made the change (the client's clock; informative only).
+    pub made_at: Instant,
+    pub op: Operation,
+}
+
+/// What a mutation does.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Operation {
+    /// Create or update an email by its client-generated id (content of a draft or scheduled email).
+    PutEmail {
+        email: Box<Email>,
+    },
+    SendNow {
+        email: EmailId,
+    },
+    Schedule {
+        email: EmailId,
+        schedule: Schedule,
+    },
+    /// Back to draft (single emails only).
+    Unschedule {
+        email: EmailId,
+    },
+    Archive {
+        email: EmailId,
+    },
+    Unarchive {
+        email: EmailId,
+    },
+    Retry {
+        email: EmailId,
+    },
+    MarkSuccess {
+        email: EmailId,
+    },
+    DeleteEmail {
+        email: EmailId,
+    },
+    PutPerson {
+        person: Box<Person>,
+    },
+    DeletePerson {
+        person: PersonId,
+    },
+    PutCampaign {
+        campaign: Campaign,
+    },
+    PutTask {
+        task: Box<Task>,
+    },
+    DeleteTask {
+        task: TaskId,
+    },
+    PutSavedSearch {
+        search: Box<SavedSearch>,
+    },
+    DeleteSavedSearch {
+        search: SavedSearchId,
+    },
+}
+
+impl Operation {
+    /// The status an email operation asks for, when it asks for one.
+    pub fn target_status(&self) -> Option<Status> {
+        match self {
+            Operation::SendNow { .. } | Operation::Schedule { .. } | Operation::Retry { .. } => {
+                Some(Status::Scheduled)
+            }
+            Operation::Unschedule { .. } => Some(Status::Draft),
+            Operation::Archive { .. } => Some(Status::Archived),
+            Operation::Unarchive { .. } => Some(Status::Delivered),
+            _ => None,
+        }
+    }
+}
+
+/// A batch of mutations, in the order the rep made them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub version: u16,
+    pub mutations: Vec<Mutation>,
+}
+
+/// The outcome of each mutation of a push, in the same order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub version: u16,
+    pub outcomes: Vec<MutationOutcome>,
+}
+
+/// What became of one mutation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum MutationOutcome {
+    /// Applied now; its effects are in the change feed at `seq`.
+    Applied { key: IdempotencyKey, seq: u64 },
+    /// Applied before (a replay of the same key): nothing happened again.
+    AlreadyApplied { key: IdempotencyKey, seq: u64 },
+    /// Refused, with a reason the UI can show. Retrying the same mutation will not help.
+    Rejected { key: IdempotencyKey, error: ErrorBody },
+}
+
+impl MutationOutcome {
+    pub fn key(&self) -> IdempotencyKey {
+        match self {
+            MutationOutcome::Applied { key, .. }
+            | MutationOutcome::AlreadyApplied { key, .. }
+            | MutationOutcome::Rejected { key, .. } => *key,
+        }
+    }
+}
+
+/// A position in a user's change feed: everything up to and including this sequence number has been seen.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Cursor(pub u64);
+
+impl fmt::Display for Cursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A cursor text that is not a cursor.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[error("\"{0}\" is not a change-feed cursor (expected a whole number, e.g. since=0)")]
+pub struct CursorError(pub String);
+
+impl FromStr for Cursor {
+    type Err = CursorError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.trim().parse::<u64>().map(Cursor).map_err(|_| CursorError(s.to_string()))
+    }
+}
+
+/// A record as the change feed carries it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Record {
+    Email {
+        email: Box<Email>,
+    },
+    Event {
+        event: EngagementEvent,
+    },
+    Person {
+        person: Box<Person>,
+    },
+    Campaign {
+        campaign: Campaign,
+    },
+    Task {
+        task: Box<Task>,
+    },
+    SavedSearch {
+        search: Box<SavedSearch>,
+    },
+    /// A record that is gone: `kind` is the record type (`email`, `task`, …) and `id` its id.
+    Deleted {
+        kind: String,
+        id: String,
+    },
+}
+
+/// One entry of the change feed: a record as it is after the change numbered `seq`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub seq: u64,
+    pub record: Record,
+}
+
+/// One page of the change feed, in order of `seq`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChangePage {
+    pub version: u16,
+    pub changes: Vec<Change>,
+    /// Pass as `since` to get the next page (equal to the request's cursor when there is nothing new).
+    pub next: Cursor,
+    /// More changes are waiting beyond this page.
+    pub has_more: bool,
+}
+
+impl ChangePage {
+    /// Builds a page from changes after `since`, at most `limit` of them, in order.
+    pub fn from_changes(since: Cursor, mut changes: Vec<Change>, limit: usize) -> ChangePage {
+        changes.retain(|c| c.seq > since.0);
+        changes.sort_by_key(|c| c.seq);
+        let has_more = changes.len() > limit;
+        changes.truncate(limit);
+        let next = changes.last().map(|c| Cursor(c.seq)).unwrap_or(since);
+        ChangePage { version: PROTOCOL_VERSION, changes, next, has_more }
+    }
+}
+
+/// What kind of error an error body reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    InvalidInput,
+    InvalidAddress,
+    HeaderInjection,
+    TooLarge,
+    Unauthorized,
+    NotFound,
+    Conflict,
+    TransitionRefused,
+    IdempotencyKeyReused,
+    UnsupportedVersion,
+    RateLimited,
+    Internal,
+}
+
+impl ErrorCode {
+    /// The HTTP status that carries this error.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::InvalidInput | ErrorCode::InvalidAddress | ErrorCode::HeaderInjection => 400,
+            ErrorCode::Unauthorized => 401,
+            ErrorCode::NotFound => 404,
+            ErrorCode::Conflict | ErrorCode::TransitionRefused | ErrorCode::IdempotencyKeyReused => 409,
+            ErrorCode::TooLarge => 413,
+            ErrorCode::UnsupportedVersion => 426,
+            ErrorCode::RateLimited => 429,
+            ErrorCode::Internal => 500,
+        }
+    }
+}
+
+/// The body of every error answer: a code for programs, a message for people, and the field at fault.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Error)]
+#[error("{message}")]
+pub struct ErrorBody {
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl ErrorBody {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> ErrorBody {
+        ErrorBody { code, message: message.into(), field: None }
+    }
+
+    pub fn with_field(mut self, field: impl Into<String>) -> ErrorBody {
+        self.field = Some(field.into());
+        self
+    }
+}
+
+/// Why a put of an email is refused.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum EmailConflict {
+    #[error("this email is already {0:?}: it has started to leave and can no longer be edited")]
+    AlreadyLeft(Status),
+    #[error("a new email can only be created as a draft or scheduled, not {0:?}")]
+    BadInitialStatus(Status),
+    #[error("an email cannot change its kind or batch once created")]
+    KindChanged,
+}
+
+impl From<EmailConflict> for ErrorBody {
+    fn from(conflict: EmailConflict) -> Self {
+        ErrorBody::new(ErrorCode::Conflict, conflict.to_string())
+    }
+}
+
+/// What the endpoint does with a `PutEmail`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PutEmail {
+    /// A new email: store it as given.
+    Create(Email),
+    /// Same content as stored: nothing to do (an idempotent replay).
+    Unchanged,
+    /// An edit of a draft or scheduled email: store this merge.
+    Update(Email),
+}
+
+/// The content of an email that belongs to the rep (everything else belongs to the endpoint).
+fn same_content(a: &Email, b: &Email) -> bool {
+    a.recipient == b.recipient
+        && a.person == b.person
+        && a.cc == b.cc
+        && a.subject == b.subject
+        && a.html_body == b.html_body
+        && a.text_body == b.text_body
+        && a.campaign == b.campaign
+        && a.template == b.template
+        && a.schedule == b.schedule
+        && a.sender == b.sender
+}
+
+/// Settles a `PutEmail` of `incoming` against what the endpoint holds (`stored`).
+///
+/// The endpoint wins on status and delivery; the rep wins on content while the email is a draft or
+/// scheduled. The same body put twice is [`PutEmail::Unchanged`] whatever the status; a different body for an
+/// email that has already left Draft/Scheduled is [`EmailConflict::AlreadyLeft`].
+pub fn settle_put_email(stored: Option<&Email>, incoming: &Email) -> Result<PutEmail, EmailConflict> {
+    let Some(stored) = stored else {
+        return match incoming.status {
+            Status::Draft | Status::Scheduled => Ok(PutEmail::Create(incoming.clone())),
+            other => Err(EmailConflict::BadInitialStatus(other)),
+        };
+    };
+    if same_content(stored, incoming) && (incoming.status == stored.status || !stored.is_editable()) {
+        return Ok(PutEmail::Unchanged);
+    }
+    if !stored.is_editable() {
+        return Err(EmailConflict::AlreadyLeft(stored.status));
+    }
+    if stored.kind != incoming.kind || stored.batch != incoming.batch {
+        return Err(EmailConflict::KindChanged);
+    }
+    let mut merged = stored.clone();
+    merged.recipient = incoming.recipient.clone();
+    merged.person = incoming.person;
+    merged.cc = incoming.cc.clone();
+    merged.subject = incoming.subject.clone();
+    merged.html_body = incoming.html_body.clone();
+    merged.text_body = incoming.text_body.clone();
+    merged.campaign = incoming.campaign;
+    merged.template = incoming.template;
+    merged.sender = incoming.sender.clone();
+    merged.schedule = incoming.schedule.clone();
+    // The rep may move an email between Draft and Scheduled by editing it; nothing else.
+    if matches!(incoming.status, Status::Draft | Status::Scheduled) {
+        merged.status = incoming.status;
+    }
+    merged.updated_at = incoming.updated_at.max(stored.updated_at);
+    Ok(PutEmail::Update(merged))
+}
+
+/// What the app keeps when the change feed brings `server`'s copy of an email it may have edited locally.
+///
+/// The server's copy wins, except that a local content edit still waiting in the outbox stays on screen while
+/// the server's copy is still editable (the push will carry it). Once the email has left, the server's copy
+/// wins outright and the waiting edit will be refused with a reason.
+pub fn settle_incoming_email(local: Option<&Email>, server: &Email, local_edit_waiting: bool) -> Email {
+    match local {
+        Some(local) if local_edit_waiting && server.is_editable() && !same_content(local, server) => {
+            let mut kept = server.clone();
+            kept.recipient = local.recipient.clone();
+            kept.cc = local.cc.clone();
+            kept.subject = local.subject.clone();
+            kept.html_body = local.html_body.clone();
+            kept.text_body = local.text_body.clone();
+            kept.schedule = local.schedule.clone();
+            kept
+        }
+        _ => server.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::email::tests::{at, draft};
+
+    #[test]
+    fn the_same_put_twice_is_a_no_op_even_after_sending() {
+        let email = draft(1);
+        assert_eq!(settle_put_email(None, &email), Ok(PutEmail::Create(email.clone())));
+        assert_eq!(settle_put_email(Some(&email), &email), Ok(PutEmail::Unchanged));
+        let mut sent = email.clone();
+        sent.status = Status::Delivered;
+        assert_eq!(settle_put_email(Some(&sent), &email), Ok(PutEmail::Unchanged));
+    }
+
+    #[test]
+    fn an_edit_after_the_email_left_is_refused_with_a_reason() {
+        let mut stored = draft(1);
+        stored.status = Status::InProgress;
+        let mut edited = draft(1);
+        edited.subject = "New subject".into();
+        let err = settle_put_email(Some(&stored), &edited).unwrap_err();
+        assert_eq!(err, EmailConflict::AlreadyLeft(Status::InProgress));
+        let body = ErrorBody::from(err);
+        assert_eq!(body.code, ErrorCode::Conflict);
+        assert_eq!(body.code.http_status(), 409);
+        assert!(body.message.contains("can no longer be edited"));
+    }
+
+    #[test]
+    fn the_endpoint_wins_on_status_and_the_rep_on_content() {
+        let mut stored = draft(1);
+        stored.status = Status::Scheduled;
+        stored.schedule = Some(Schedule { at: at(30), time_zone: "Europe/Rome".into() });
+        let mut edited = stored.clone();
+        edited.subject = "Better subject".into();
+        edited.status = Status::Delivered; // a client cannot claim delivery
+        edited.delivered_at = Some(at(1));
+        let Ok(PutEmail::Update(merged)) = settle_put_email(Some(&stored), &edited) else {
+            panic!("expected an update");
+        };
+        assert_eq!(merged.subject, "Better subject");
+        assert_eq!(merged.status, Status::Scheduled);
+        assert_eq!(merged.delivered_at, None);
+    }
+
+    #[test]
+    fn a_new_email_starts_as_draft_or_scheduled() {
+        let mut e = draft(1);
+        e.status = Status::Delivered;
+        assert_eq!(settle_put_email(None, &e), Err(EmailConflict::BadInitialStatus(Status::Delivered)));
+    }
+
+    #[test]
+    fn a_waiting_local_edit_stays_on_screen_until_the_email_leaves() {
+        let server = draft(1);
+        let mut local = draft(1);
+        local.subject = "typed offline".into();
+        assert_eq!(settle_incoming_email(Some(&local), &server, true).subject, "typed offline");
+        assert_eq!(settle_incoming_email(Some(&local), &server, false).subject, "Pricing");
+        let mut left = server.clone();
+        left.status = Status::InProgress;
+        assert_eq!(settle_incoming_email(Some(&local), &left, true).subject, "Pricing");
+    }
+
+    #[test]
+    fn change_pages_are_ordered_bounded_and_resume_from_their_cursor() {
+        let change =
+            |seq| Change { seq, record: Record::Deleted { kind: "email".into(), id: format!("e{seq}") } };
+        let all: Vec<Change> = [5, 1, 3, 2, 4].into_iter().map(change).collect();
+        let page = ChangePage::from_changes(Cursor(1), all.clone(), 2);
+        assert_eq!(page.changes.iter().map(|c| c.seq).collect::<Vec<_>>(), vec![2, 3]);
+        assert!(page.has_more);
+        let next = ChangePage::from_changes(page.next, all.clone(), 2);
+        assert_eq!(next.changes.iter().map(|c| c.seq).collect::<Vec<_>>(), vec![4, 5]);
+        assert!(!next.has_more);
+        let empty = ChangePage::from_changes(next.next, all, 2);
+        assert_eq!((empty.changes.len(), empty.next), (0, Cursor(5)));
+    }
+
+    #[test]
+    fn cursors_parse_with_a_clear_error() {
+        assert_eq!("42".parse(), Ok(Cursor(42)));
+        assert!("abc".parse::<Cursor>().unwrap_err().to_string().contains("since=0"));
+    }
+
+    #[test]
+    fn protocol_messages_are_stable_json() {
+        let m = Mutation {
+            key: IdempotencyKey::from_u128(9),
+            made_at: at(0),
+            op: Operation::Archive { email: EmailId::from_u128(3) },
+        };
+        let json = serde_json::to_value(&m).unwrap();
+        assert_eq!(json["op"]["op"], "archive");
+        let back: Mutation = serde_json::from_value(json).unwrap();
+        assert_eq!(back, m);
+        assert_eq!(m.op.target_status(), Some(Status::Archived));
+        let err = ErrorBody::new(ErrorCode::InvalidAddress, "bad").with_field("to");
+        assert_eq!(
+            serde_json::to_value(&err).unwrap(),
+            serde_json::json!({"code": "invalid_address", "message": "bad", "field": "to"})
+        );
+    }
+}
