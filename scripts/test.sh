@@ -17,14 +17,14 @@ section "format (cargo fmt --check)"
 cargo fmt --all --check
 
 section "lints, native crates (clippy -D warnings)"
-cargo clippy -p domain -p endpoint --all-targets --quiet -- -D warnings
+cargo clippy -p domain -p inbound -p endpoint --all-targets --quiet -- -D warnings
 
 section "lints, the app and the domain for wasm32 (clippy -D warnings)"
 cargo clippy -p domain --target wasm32-unknown-unknown --lib --quiet -- -D warnings
 cargo clippy -p command-center --target wasm32-unknown-unknown --all-targets --quiet -- -D warnings
 
-section "native tests (domain, endpoint)"
-record cargo test -p domain -p endpoint
+section "native tests (domain, inbound, endpoint)"
+record cargo test -p domain -p inbound -p endpoint
 
 section "browser tests (wasm-bindgen-test in headless Chromium)"
 record cargo test -p command-center --target wasm32-unknown-unknown

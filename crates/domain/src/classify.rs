@@ -797,6 +797,7 @@ pub(crate) mod tests {
             kind,
             ip: Some("203.0.113.7".into()),
             user_agent: Some(CHROME.into()),
+            verdict: None,
         }
     }
 

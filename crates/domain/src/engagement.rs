@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::classify::Verdict;
 use crate::ids::{EmailId, EventId, Instant};
 use crate::people::EmailAddress;
 
@@ -21,6 +22,10 @@ pub struct EngagementEvent {
     pub ip: Option<String>,
     #[serde(default)]
     pub user_agent: Option<String>,
+    /// Human or machine, for views and clicks, as the endpoint's classifier judged it (and re-judged it when
+    /// a later event changed the picture).
+    #[serde(default)]
+    pub verdict: Option<Verdict>,
 }
 
 /// What happened.

@@ -17,6 +17,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::aggregate::EmailEngagement;
 use crate::email::{Email, Schedule};
 use crate::engagement::EngagementEvent;
 use crate::ids::{EmailId, IdempotencyKey, Instant, PersonId, SavedSearchId, TaskId};
@@ -180,6 +181,11 @@ pub enum Record {
     Event {
         event: EngagementEvent,
     },
+    /// The engagement totals of one email, recomputed by the endpoint after each of its events.
+    Engagement {
+        email: EmailId,
+        engagement: EmailEngagement,
+    },
     Person {
         person: Box<Person>,
     },
@@ -338,8 +344,17 @@ pub fn settle_put_email(stored: Option<&Email>, incoming: &Email) -> Result<PutE
             other => Err(EmailConflict::BadInitialStatus(other)),
         };
     };
-    if same_content(stored, incoming) && (incoming.status == stored.status || !stored.is_editable()) {
+    if same_content(stored, incoming) && incoming.status == stored.status {
         return Ok(PutEmail::Unchanged);
+    }
+    if !stored.is_editable() {
+        // Once an email has left, its schedule belongs to the sending that happened: a replay of the body
+        // the rep wrote (with or without the schedule it was sent with) is the same put.
+        let mut as_written = incoming.clone();
+        as_written.schedule = stored.schedule.clone();
+        if same_content(stored, &as_written) {
+            return Ok(PutEmail::Unchanged);
+        }
     }
     if !stored.is_editable() {
         return Err(EmailConflict::AlreadyLeft(stored.status));
@@ -399,6 +414,7 @@ mod tests {
         assert_eq!(settle_put_email(Some(&email), &email), Ok(PutEmail::Unchanged));
         let mut sent = email.clone();
         sent.status = Status::Delivered;
+        sent.schedule = Some(Schedule { at: at(3), time_zone: "UTC".into() });
         assert_eq!(settle_put_email(Some(&sent), &email), Ok(PutEmail::Unchanged));
     }
 

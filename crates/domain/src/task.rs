@@ -1373,6 +1373,7 @@ mod tests {
             kind,
             ip: None,
             user_agent: None,
+            verdict: None,
         }
     }
 

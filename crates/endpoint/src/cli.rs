@@ -1,14 +1,25 @@
-//! The command line: `endpoint serve` and its settings (each also an environment variable).
+//! The command line: `endpoint serve` and its settings (each also an environment variable), `endpoint user`
+//! to manage users and their tokens, and `endpoint classify` to see what the inbound reader makes of a
+//! message.
 
+use std::io::Read;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
+use base64::Engine;
 use clap::{Args, Parser, Subcommand};
+use domain::classify::{Applies, ClassifierSettings};
 use tokio::net::TcpListener;
 
+use crate::extract::token_hash;
 use crate::http::{self, AppState};
+use crate::mailer::Transport;
+use crate::scheduler::{Scheduler, SendSettings};
 use crate::store::Store;
+use crate::tracking::TrackingKeys;
 
 #[derive(Debug, Parser)]
 #[command(name = "endpoint", version, about = "The Command Center endpoint")]
@@ -19,8 +30,37 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the API, tracking and the built app on one port.
+    /// Serve the API, tracking, inbound mail and the built app on one port, and send due emails.
     Serve(ServeArgs),
+    /// Manage users and their bearer tokens.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Read one raw RFC 5322 message (a file, or `-` for standard input) and print what it is, as JSON.
+    Classify {
+        /// The message file, or `-` for standard input.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user and print their bearer token (shown once; only its hash is kept).
+    Add {
+        email: String,
+        #[arg(long, env = "CC_DATA_DIR", default_value = "./data")]
+        data_dir: PathBuf,
+    },
+    /// List users.
+    List {
+        #[arg(long, env = "CC_DATA_DIR", default_value = "./data")]
+        data_dir: PathBuf,
+    },
+    /// Revoke a user's token.
+    Revoke {
+        email: String,
+        #[arg(long, env = "CC_DATA_DIR", default_value = "./data")]
+        data_dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -28,18 +68,50 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "CC_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// Folder for the SQLite database and the outbox.
+    /// Folder for the SQLite database, the tracking keys and the outbox.
     #[arg(long, env = "CC_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
+    /// SMTP server, e.g. smtp://127.0.0.1:2525 or smtps://user:pass@host:465. Without one, messages are
+    /// written to DATA_DIR/outbox as .eml files and count as delivered.
+    #[arg(long, env = "CC_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Base URL put in tracking links (default: http://LISTEN).
+    #[arg(long, env = "CC_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// Folder of the built app, served at `/` with a fallback to its `index.html`.
     #[arg(long, env = "CC_APP_DIR", default_value = "./dist")]
     pub app_dir: PathBuf,
+    /// Bearer secret the mail server uses to post inbound messages (inbound is refused without one).
+    #[arg(long, env = "CC_INBOUND_SECRET", hide_env_values = true)]
+    pub inbound_secret: Option<String>,
+    /// Origins of pages that embed the widget, comma-separated.
+    #[arg(long, env = "CC_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+    /// Messages per second, per user.
+    #[arg(long, env = "CC_SEND_RATE", default_value_t = 20.0)]
+    pub send_rate: f64,
+    /// Attempts for a transient SMTP failure before an email is Failed.
+    #[arg(long, env = "CC_SEND_ATTEMPTS", default_value_t = 3)]
+    pub send_attempts: u32,
+    /// Milliseconds before the second attempt (doubled each time).
+    #[arg(long, env = "CC_SEND_BACKOFF_MS", default_value_t = 2000)]
+    pub send_backoff_ms: u64,
+    /// Domain of Message-IDs and VERP return paths (default: each sender's domain).
+    #[arg(long, env = "CC_BOUNCE_DOMAIN")]
+    pub bounce_domain: Option<String>,
+    /// Seconds after delivery within which a view or click counts as a machine's (0 turns the rule off).
+    #[arg(long, env = "CC_MACHINE_WINDOW_SECONDS")]
+    pub machine_window_seconds: Option<u32>,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    init_tracing();
     match cli.command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => {
+            init_tracing();
+            serve(args).await
+        }
+        Command::User(command) => user(command).await,
+        Command::Classify { file } => classify(&file),
     }
 }
 
@@ -49,22 +121,111 @@ fn init_tracing() {
     let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
 }
 
+fn classify(file: &PathBuf) -> anyhow::Result<()> {
+    let mut raw = Vec::new();
+    if file.as_os_str() == "-" {
+        std::io::stdin().read_to_end(&mut raw).context("reading the message from standard input")?;
+    } else {
+        raw = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    }
+    let classification = inbound::classify(&raw);
+    println!("{}", serde_json::to_string(&classification)?);
+    Ok(())
+}
+
+async fn user(command: UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Add { email, data_dir } => {
+            let address = domain::EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let store = Store::open(&data_dir).await?;
+            let mut secret = [0u8; 32];
+            getrandom::fill(&mut secret).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+            let token = format!("cc_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret));
+            store
+                .add_user(address.as_str(), &token_hash(&token))
+                .await
+                .with_context(|| format!("adding {address} (is it already a user?)"))?;
+            println!("{token}");
+            Ok(())
+        }
+        UserCommand::List { data_dir } => {
+            let store = Store::open(&data_dir).await?;
+            for user in store.list_users().await? {
+                let state = if user.revoked { "revoked" } else { "active" };
+                println!("{}\t{}\t{}\t{}", user.id, user.email, state, user.created_at);
+            }
+            Ok(())
+        }
+        UserCommand::Revoke { email, data_dir } => {
+            let store = Store::open(&data_dir).await?;
+            let address = domain::EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
+            if store.revoke_user(address.as_str()).await? {
+                println!("revoked {address}");
+                Ok(())
+            } else {
+                anyhow::bail!("no active user {address}")
+            }
+        }
+    }
+}
+
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let store = Store::open(&args.data_dir)
         .await
         .with_context(|| format!("opening the data folder {}", args.data_dir.display()))?;
+    let keys = TrackingKeys::load_or_create(&args.data_dir).context("loading the tracking keys")?;
     if !args.app_dir.join("index.html").is_file() {
         tracing::warn!(app_dir = %args.app_dir.display(), "no built app here: build it with `trunk build --release`");
     }
+    let transport = match &args.smtp_url {
+        Some(url) => Transport::smtp(url).map_err(|e| anyhow::anyhow!("the SMTP URL is not usable: {e}"))?,
+        None => {
+            let outbox = args.data_dir.join("outbox");
+            tracing::info!(outbox = %outbox.display(), "no SMTP server configured: messages go to the outbox");
+            Transport::Outbox(outbox)
+        }
+    };
     let listener =
         TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
     let addr = listener.local_addr()?;
+    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    let public_url = public_url.trim_end_matches('/').to_string();
+
+    let mut classifier = ClassifierSettings::default();
+    if let Some(seconds) = args.machine_window_seconds {
+        classifier = classifier
+            .with_soon_after_delivery(Applies::Views, seconds)
+            .with_soon_after_delivery(Applies::Clicks, seconds);
+    }
+    let mut state = AppState::new(store.clone(), args.app_dir.clone(), keys.clone());
+    state.inbound_secret = args.inbound_secret.clone();
+    state.allowed_origins = args.allowed_origins.clone();
+    state.classifier = Arc::new(classifier);
+
+    let settings = SendSettings {
+        per_user_rate: args.send_rate,
+        attempts: args.send_attempts,
+        backoff: Duration::from_millis(args.send_backoff_ms),
+        bounce_domain: args.bounce_domain.clone(),
+        ..SendSettings::default()
+    };
+    let scheduler = Arc::new(Scheduler::new(
+        store,
+        transport,
+        keys,
+        public_url,
+        state.feed.clone(),
+        state.wake.clone(),
+        settings,
+    ));
+    let interrupted = scheduler.recover_interrupted().await.context("recovering interrupted sends")?;
+    if interrupted > 0 {
+        tracing::warn!(interrupted, "emails left in progress by a previous run were marked Failed");
+    }
+    tokio::spawn(scheduler.run());
+
     println!("Command Center is serving on http://{addr}/");
-    let state = AppState { store, app_dir: args.app_dir };
-    axum::serve(listener, http::router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving HTTP")?;
+    http::serve(listener, http::router(state), shutdown_signal()).await.context("serving HTTP")?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -1,9 +1,18 @@
 //! The Command Center endpoint: the server side of the product in one process.
 //!
 //! It stores each user's records, sends mail, hosts tracking, takes inbound mail and serves the built app.
-//! Every rule (statuses, transitions, classification) comes from the `domain` crate; this crate only
-//! performs effects: HTTP, SQLite, SMTP.
+//! Every rule (statuses, transitions, classification, conflicts) comes from the `domain` crate, and reading
+//! inbound mail from the `inbound` crate; this crate only performs effects: HTTP, SQLite, SMTP.
 
+pub mod actions;
 pub mod cli;
+pub mod error;
+pub mod extract;
+pub mod feed;
 pub mod http;
+pub mod inbound_http;
+pub mod mailer;
+pub mod scheduler;
 pub mod store;
+pub mod tracking;
+pub mod tracking_http;

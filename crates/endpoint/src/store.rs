@@ -1,13 +1,21 @@
 //! Storage: the SQLite database in the data folder, opened in WAL mode with its migrations applied.
 //!
-//! Handlers reach the database only through [`Store`], so a second backend can be put behind it later.
+//! Handlers and the scheduler reach the database only through [`Store`], so a second backend (PostgreSQL)
+//! can be put behind the same methods without touching them. Every write that changes a user's records
+//! takes the next number of the change sequence in the same transaction, so the change feed never misses
+//! or reorders a change.
 
 use std::path::Path;
 use std::str::FromStr;
 
+use domain::sync::{Change, ChangePage, Cursor, PROTOCOL_VERSION, Record};
+use domain::{Email, EmailId, EngagementEvent, Instant, Status, UserId};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use sqlx::{Row, Sqlite, Transaction};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -19,12 +27,96 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("a stored record cannot be read: {0}")]
+    Corrupt(String),
+}
+
+/// The kinds of record the endpoint keeps for each user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Email,
+    Event,
+    Person,
+    Campaign,
+    Task,
+    SavedSearch,
+    /// An email's engagement totals (id: the email's id).
+    Engagement,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Email => "email",
+            Kind::Event => "event",
+            Kind::Person => "person",
+            Kind::Campaign => "campaign",
+            Kind::Task => "task",
+            Kind::SavedSearch => "saved_search",
+            Kind::Engagement => "engagement",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Kind> {
+        [
+            Kind::Email,
+            Kind::Event,
+            Kind::Person,
+            Kind::Campaign,
+            Kind::Task,
+            Kind::SavedSearch,
+            Kind::Engagement,
+        ]
+        .into_iter()
+        .find(|k| k.name() == name)
+    }
+}
+
+/// A user as listed by `endpoint user list`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UserRow {
+    pub id: i64,
+    pub email: String,
+    pub created_at: String,
+    pub revoked: bool,
+}
+
+/// Milliseconds since the Unix epoch, the way instants are kept in index columns.
+pub fn millis(at: Instant) -> i64 {
+    at.timestamp_millis()
+}
+
+fn status_name(status: Status) -> &'static str {
+    match status {
+        Status::Draft => "draft",
+        Status::Scheduled => "scheduled",
+        Status::InProgress => "in_progress",
+        Status::Delivered => "delivered",
+        Status::Archived => "archived",
+        Status::Failed => "failed",
+        Status::Bounced => "bounced",
+        Status::Spam => "spam",
+    }
+}
+
+/// When the scheduler should look at an email: its scheduled time while it is Scheduled.
+fn due_at(email: &Email) -> Option<i64> {
+    match email.status {
+        Status::Scheduled => Some(email.schedule.as_ref().map(|s| millis(s.at)).unwrap_or(0)),
+        _ => None,
+    }
+}
+
+fn decode<T: DeserializeOwned>(kind: &str, id: &str, body: &str) -> Result<T, StoreError> {
+    serde_json::from_str(body).map_err(|e| StoreError::Corrupt(format!("{kind} {id}: {e}")))
 }
 
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
 }
+
+pub type Tx = Transaction<'static, Sqlite>;
 
 impl Store {
     /// Opens (creating if needed) `commandcenter.sqlite3` in `data_dir` and brings its schema up to date.
@@ -37,7 +129,7 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(std::time::Duration::from_secs(5));
+            .busy_timeout(std::time::Duration::from_secs(10));
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
         MIGRATOR.run(&pool).await?;
         Ok(Store { pool })
@@ -53,5 +145,430 @@ impl Store {
     pub async fn journal_mode(&self) -> Result<String, StoreError> {
         let mode: (String,) = sqlx::query_as("PRAGMA journal_mode").fetch_one(&self.pool).await?;
         Ok(mode.0)
+    }
+
+    /// Starts a write transaction that holds the write lock from its first statement, so a read-then-write
+    /// never fails half-way because another writer came in between.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    // ----- users -------------------------------------------------------------------------------------
+
+    /// Adds a user with the hash of their token. Fails if the address is taken.
+    pub async fn add_user(&self, email: &str, token_hash: &str) -> Result<UserId, StoreError> {
+        let row = sqlx::query("INSERT INTO users (email, token_hash) VALUES (?, ?) RETURNING id")
+            .bind(email)
+            .bind(token_hash)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(UserId(row.get::<i64, _>(0)))
+    }
+
+    pub async fn list_users(&self) -> Result<Vec<UserRow>, StoreError> {
+        let rows = sqlx::query("SELECT id, email, created_at, revoked_at IS NOT NULL FROM users ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| UserRow { id: r.get(0), email: r.get(1), created_at: r.get(2), revoked: r.get(3) })
+            .collect())
+    }
+
+    /// Revokes a user's token; answers whether a user with that address was active.
+    pub async fn revoke_user(&self, email: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE users SET revoked_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+             WHERE email = ? AND revoked_at IS NULL",
+        )
+        .bind(email)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// The active user whose token hashes to `token_hash`.
+    pub async fn user_by_token_hash(&self, token_hash: &str) -> Result<Option<UserId>, StoreError> {
+        let row = sqlx::query("SELECT id FROM users WHERE token_hash = ? AND revoked_at IS NULL")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| UserId(r.get(0))))
+    }
+
+    // ----- records -----------------------------------------------------------------------------------
+
+    /// Takes the next change number for `user`.
+    async fn next_seq(tx: &mut Tx, user: UserId) -> Result<u64, StoreError> {
+        let row = sqlx::query("INSERT INTO changes (user_id) VALUES (?) RETURNING seq")
+            .bind(user.0)
+            .fetch_one(&mut **tx)
+            .await?;
+        Ok(row.get::<i64, _>(0) as u64)
+    }
+
+    /// Reads one record of `user`, or `None` when it does not exist (or was deleted).
+    pub async fn get<T: DeserializeOwned>(
+        tx: &mut Tx,
+        user: UserId,
+        kind: Kind,
+        id: &str,
+    ) -> Result<Option<T>, StoreError> {
+        let row = sqlx::query("SELECT body FROM records WHERE user_id = ? AND kind = ? AND id = ?")
+            .bind(user.0)
+            .bind(kind.name())
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+        match row.and_then(|r| r.get::<Option<String>, _>(0)) {
+            Some(body) => Ok(Some(decode(kind.name(), id, &body)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Writes a record (not an email: see [`Store::put_email`]) and returns its change number.
+    pub async fn put<T: Serialize>(
+        tx: &mut Tx,
+        user: UserId,
+        kind: Kind,
+        id: &str,
+        value: &T,
+    ) -> Result<u64, StoreError> {
+        let body = serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        Self::write(tx, user, kind, id, Some(&body), None, None, None).await
+    }
+
+    /// Writes an email with its scheduler columns and returns its change number.
+    pub async fn put_email(tx: &mut Tx, email: &Email) -> Result<u64, StoreError> {
+        let body = serde_json::to_string(email).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let id = email.id.to_string();
+        Self::write(
+            tx,
+            email.owner,
+            Kind::Email,
+            &id,
+            Some(&body),
+            Some(status_name(email.status)),
+            due_at(email),
+            None,
+        )
+        .await
+    }
+
+    /// Appends an engagement event and returns its change number.
+    pub async fn put_event(tx: &mut Tx, user: UserId, event: &EngagementEvent) -> Result<u64, StoreError> {
+        let body = serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let email = event.email.to_string();
+        Self::write(tx, user, Kind::Event, &event.id.to_string(), Some(&body), None, None, Some(&email)).await
+    }
+
+    /// Deletes a record, leaving a tombstone the change feed carries; returns its change number, or `None`
+    /// when there was nothing to delete.
+    pub async fn delete(tx: &mut Tx, user: UserId, kind: Kind, id: &str) -> Result<Option<u64>, StoreError> {
+        let exists = sqlx::query(
+            "SELECT 1 FROM records WHERE user_id = ? AND kind = ? AND id = ? AND body IS NOT NULL",
+        )
+        .bind(user.0)
+        .bind(kind.name())
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .is_some();
+        if !exists {
+            return Ok(None);
+        }
+        Ok(Some(Self::write(tx, user, kind, id, None, None, None, None).await?))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn write(
+        tx: &mut Tx,
+        user: UserId,
+        kind: Kind,
+        id: &str,
+        body: Option<&str>,
+        status: Option<&str>,
+        due_at: Option<i64>,
+        email_id: Option<&str>,
+    ) -> Result<u64, StoreError> {
+        let seq = Self::next_seq(tx, user).await?;
+        sqlx::query(
+            "INSERT INTO records (user_id, kind, id, seq, body, status, due_at, email_id) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (user_id, kind, id) DO UPDATE SET \
+               seq = excluded.seq, body = excluded.body, status = excluded.status, \
+               due_at = excluded.due_at, email_id = excluded.email_id",
+        )
+        .bind(user.0)
+        .bind(kind.name())
+        .bind(id)
+        .bind(seq as i64)
+        .bind(body)
+        .bind(status)
+        .bind(due_at)
+        .bind(email_id)
+        .execute(&mut **tx)
+        .await?;
+        Ok(seq)
+    }
+
+    /// The change number of the stored version of a record (0 when it does not exist).
+    pub async fn latest_seq_of(tx: &mut Tx, user: UserId, kind: Kind, id: &str) -> Result<u64, StoreError> {
+        let row = sqlx::query("SELECT seq FROM records WHERE user_id = ? AND kind = ? AND id = ?")
+            .bind(user.0)
+            .bind(kind.name())
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+        Ok(row.map(|r| r.get::<i64, _>(0) as u64).unwrap_or(0))
+    }
+
+    /// Reads an email of `user` outside any transaction.
+    pub async fn email(&self, user: UserId, id: EmailId) -> Result<Option<Email>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let email = Self::get(&mut tx, user, Kind::Email, &id.to_string()).await?;
+        tx.commit().await?;
+        Ok(email)
+    }
+
+    /// Finds an email by id whatever its owner (for tracking and inbound mail, which carry no user).
+    pub async fn email_any_user(&self, id: EmailId) -> Result<Option<Email>, StoreError> {
+        let row =
+            sqlx::query("SELECT body FROM records WHERE kind = 'email' AND id = ? AND body IS NOT NULL")
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?;
+        match row {
+            Some(r) => Ok(Some(decode("email", &id.to_string(), &r.get::<String, _>(0))?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The recorded events of one email, oldest first.
+    pub async fn events_of(
+        tx: &mut Tx,
+        user: UserId,
+        email: EmailId,
+    ) -> Result<Vec<EngagementEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, body FROM records WHERE user_id = ? AND kind = 'event' AND email_id = ? \
+             AND body IS NOT NULL ORDER BY seq",
+        )
+        .bind(user.0)
+        .bind(email.to_string())
+        .fetch_all(&mut **tx)
+        .await?;
+        rows.into_iter().map(|r| decode("event", &r.get::<String, _>(0), &r.get::<String, _>(1))).collect()
+    }
+
+    /// Emails due for sending at `now` (Scheduled with a time not after it), oldest first.
+    pub async fn due_emails(&self, now: Instant, limit: u32) -> Result<Vec<(UserId, EmailId)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT user_id, id FROM records WHERE kind = 'email' AND status = 'scheduled' AND due_at <= ? \
+             ORDER BY due_at, seq LIMIT ?",
+        )
+        .bind(millis(now))
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                let id: String = r.get(1);
+                let email = id.parse().map_err(|_| StoreError::Corrupt(format!("email id {id}")))?;
+                Ok((UserId(r.get(0)), email))
+            })
+            .collect()
+    }
+
+    /// The earliest instant (unix ms) at which a scheduled email falls due, if any.
+    pub async fn next_due_millis(&self) -> Result<Option<i64>, StoreError> {
+        let row =
+            sqlx::query("SELECT MIN(due_at) FROM records WHERE kind = 'email' AND status = 'scheduled'")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(row.get::<Option<i64>, _>(0))
+    }
+
+    /// Every email left In progress (by a crash), whatever its owner.
+    pub async fn emails_in_progress(&self) -> Result<Vec<Email>, StoreError> {
+        let rows =
+            sqlx::query("SELECT id, body FROM records WHERE kind = 'email' AND status = 'in_progress'")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter().map(|r| decode("email", &r.get::<String, _>(0), &r.get::<String, _>(1))).collect()
+    }
+
+    /// One page of `user`'s change feed after `since`.
+    pub async fn changes(&self, user: UserId, since: Cursor, limit: u32) -> Result<ChangePage, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, kind, id, body FROM records WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(user.0)
+        .bind(since.0 as i64)
+        .bind(limit as i64 + 1)
+        .fetch_all(&self.pool)
+        .await?;
+        let has_more = rows.len() > limit as usize;
+        let mut changes = Vec::with_capacity(rows.len().min(limit as usize));
+        for row in rows.into_iter().take(limit as usize) {
+            let seq = row.get::<i64, _>(0) as u64;
+            let kind: String = row.get(1);
+            let id: String = row.get(2);
+            let body: Option<String> = row.get(3);
+            let record = match (Kind::from_name(&kind), body) {
+                (_, None) => Record::Deleted { kind, id },
+                (Some(Kind::Email), Some(b)) => Record::Email { email: Box::new(decode(&kind, &id, &b)?) },
+                (Some(Kind::Event), Some(b)) => Record::Event { event: decode(&kind, &id, &b)? },
+                (Some(Kind::Person), Some(b)) => Record::Person { person: Box::new(decode(&kind, &id, &b)?) },
+                (Some(Kind::Campaign), Some(b)) => Record::Campaign { campaign: decode(&kind, &id, &b)? },
+                (Some(Kind::Task), Some(b)) => Record::Task { task: Box::new(decode(&kind, &id, &b)?) },
+                (Some(Kind::SavedSearch), Some(b)) => {
+                    Record::SavedSearch { search: Box::new(decode(&kind, &id, &b)?) }
+                }
+                (Some(Kind::Engagement), Some(b)) => Record::Engagement {
+                    email: id.parse().map_err(|_| StoreError::Corrupt(format!("engagement {id}")))?,
+                    engagement: decode(&kind, &id, &b)?,
+                },
+                (None, Some(_)) => return Err(StoreError::Corrupt(format!("unknown record kind {kind}"))),
+            };
+            changes.push(Change { seq, record });
+        }
+        let next = changes.last().map(|c| Cursor(c.seq)).unwrap_or(since);
+        Ok(ChangePage { version: PROTOCOL_VERSION, changes, next, has_more })
+    }
+
+    /// The newest change number of `user` (0 when none).
+    pub async fn latest_seq(&self, user: UserId) -> Result<u64, StoreError> {
+        let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) FROM records WHERE user_id = ?")
+            .bind(user.0)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.get::<i64, _>(0) as u64)
+    }
+
+    // ----- idempotency -------------------------------------------------------------------------------
+
+    /// The outcome stored for `key`, with the hash of the request that produced it.
+    pub async fn idempotent_outcome(
+        tx: &mut Tx,
+        user: UserId,
+        key: &str,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        let row = sqlx::query("SELECT request_hash, outcome FROM idempotency WHERE user_id = ? AND key = ?")
+            .bind(user.0)
+            .bind(key)
+            .fetch_optional(&mut **tx)
+            .await?;
+        Ok(row.map(|r| (r.get(0), r.get(1))))
+    }
+
+    pub async fn remember_outcome(
+        tx: &mut Tx,
+        user: UserId,
+        key: &str,
+        request_hash: &str,
+        outcome: &str,
+        now: Instant,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO idempotency (user_id, key, request_hash, outcome, created_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(user.0)
+        .bind(key)
+        .bind(request_hash)
+        .bind(outcome)
+        .bind(millis(now))
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    // ----- messages, suppressions, inbound -----------------------------------------------------------
+
+    pub async fn remember_message_id(
+        tx: &mut Tx,
+        message_id: &str,
+        user: UserId,
+        email: EmailId,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT OR REPLACE INTO messages (message_id, user_id, email_id) VALUES (?, ?, ?)")
+            .bind(message_id)
+            .bind(user.0)
+            .bind(email.to_string())
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
+    /// The email a Message-ID (without angle brackets) was given to.
+    pub async fn email_by_message_id(
+        &self,
+        message_id: &str,
+    ) -> Result<Option<(UserId, EmailId)>, StoreError> {
+        let row = sqlx::query("SELECT user_id, email_id FROM messages WHERE message_id = ?")
+            .bind(message_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(r) => {
+                let id: String = r.get(1);
+                let email = id.parse().map_err(|_| StoreError::Corrupt(format!("email id {id}")))?;
+                Ok(Some((UserId(r.get(0)), email)))
+            }
+            None => Ok(None),
+        }
+    }
+
+    pub async fn suppress(
+        tx: &mut Tx,
+        user: UserId,
+        address: &str,
+        reason: &str,
+        now: Instant,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO suppressions (user_id, address, reason, created_at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (user_id, address) DO NOTHING",
+        )
+        .bind(user.0)
+        .bind(address)
+        .bind(reason)
+        .bind(millis(now))
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Why `address` is suppressed for `user`, if it is.
+    pub async fn suppression(tx: &mut Tx, user: UserId, address: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT reason FROM suppressions WHERE user_id = ? AND address = ?")
+            .bind(user.0)
+            .bind(address)
+            .fetch_optional(&mut **tx)
+            .await?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
+    pub async fn keep_inbound(
+        &self,
+        now: Instant,
+        kind: &str,
+        classification: &str,
+        matched: Option<(UserId, EmailId)>,
+        raw: &[u8],
+    ) -> Result<i64, StoreError> {
+        let row = sqlx::query(
+            "INSERT INTO inbound (received_at, kind, classification, user_id, email_id, raw) \
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(millis(now))
+        .bind(kind)
+        .bind(classification)
+        .bind(matched.map(|(u, _)| u.0))
+        .bind(matched.map(|(_, e)| e.to_string()))
+        .bind(raw)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.get(0))
     }
 }

@@ -1,59 +1,626 @@
-//! The endpoint on a real loopback port with a real SQLite file: what a browser or an MTA would see.
+//! The endpoint as a mail server and an MTA see it: the real binary on a loopback port, a real SQLite file,
+//! and a real SMTP server (aiosmtpd) that accepts, bounces, defers or drops.
 
-use std::net::SocketAddr;
-use std::path::Path;
+mod support;
 
-use endpoint::http::{AppState, router};
-use endpoint::store::Store;
-use tokio::net::TcpListener;
+use std::time::Duration;
 
-/// Starts the endpoint on a free loopback port over `data_dir` and `app_dir`; returns its address.
-async fn start(data_dir: &Path, app_dir: &Path) -> SocketAddr {
-    let store = Store::open(data_dir).await.expect("open store");
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
-    let addr = listener.local_addr().expect("local addr");
-    let state = AppState { store, app_dir: app_dir.to_path_buf() };
-    tokio::spawn(async move { axum::serve(listener, router(state)).await });
-    addr
+use serde_json::{Value, json};
+use support::{Api, Endpoint, INBOUND_SECRET, SmtpServer, draft_json, find_url, header};
+
+fn setup() -> (tempfile::TempDir, SmtpServer, Endpoint, Api) {
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = SmtpServer::start(dir.path());
+    let endpoint = Endpoint::start(&dir.path().join("data"), Some(&smtp), &["--machine-window-seconds", "0"]);
+    let token = endpoint.add_user("rep@seller.example.com");
+    let api = Api::new(&endpoint, &token);
+    (dir, smtp, endpoint, api)
 }
 
 #[tokio::test]
-async fn healthz_answers_ok_with_the_database_reachable() {
-    let data = tempfile::tempdir().unwrap();
-    let app = tempfile::tempdir().unwrap();
-    let addr = start(data.path(), app.path()).await;
-
-    let res = reqwest::get(format!("http://{addr}/healthz")).await.unwrap();
+async fn healthz_answers_with_the_database_reachable() {
+    let (dir, _smtp, endpoint, _api) = setup();
+    let res = reqwest::get(format!("{}/healthz", endpoint.base)).await.unwrap();
     assert_eq!(res.status(), 200);
-    let body: serde_json::Value = res.json().await.unwrap();
-    assert_eq!(body["status"], "ok");
-    assert_eq!(body["database"], "ok");
-    assert!(data.path().join("commandcenter.sqlite3").is_file(), "the SQLite file is in the data folder");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body, json!({"status": "ok", "database": "ok"}));
+    assert!(dir.path().join("data/commandcenter.sqlite3").is_file());
 }
 
 #[tokio::test]
-async fn the_app_is_served_at_root_and_deep_links_fall_back_to_it() {
-    let data = tempfile::tempdir().unwrap();
-    let app = tempfile::tempdir().unwrap();
-    std::fs::write(app.path().join("index.html"), "<!doctype html><title>Command Center</title>").unwrap();
-    std::fs::write(app.path().join("app.js"), "console.log('hi')").unwrap();
-    let addr = start(data.path(), app.path()).await;
+async fn send_now_reaches_the_smtp_server_with_message_id_verp_and_unsubscribe() {
+    let (_dir, smtp, _endpoint, api) = setup();
+    let id = api.send("ana@acme.example.com", "Pricing for Acme").await;
+    let email = api.wait_status(&id, "delivered").await;
+    assert!(email["delivered_at"].is_string());
 
-    for path in ["/", "/emails/pending/scheduled", "/tasks"] {
-        let res = reqwest::get(format!("http://{addr}{path}")).await.unwrap();
-        assert_eq!(res.status(), 200, "{path}");
-        assert!(res.text().await.unwrap().contains("<title>Command Center</title>"), "{path}");
+    let received = smtp.wait_for(1);
+    assert_eq!(received.len(), 1);
+    let (raw, envelope) = &received[0];
+    assert_eq!(envelope["mail_from"], format!("bounce+{id}@seller.example.com"));
+    assert_eq!(envelope["rcpt_tos"], json!(["ana@acme.example.com"]));
+    assert_eq!(header(raw, "Message-ID").unwrap(), format!("<{id}@seller.example.com>"));
+    assert_eq!(header(raw, "Subject").unwrap(), "Pricing for Acme");
+    assert!(header(raw, "List-Unsubscribe").unwrap().contains("/u/"));
+    assert_eq!(header(raw, "List-Unsubscribe-Post").unwrap(), "List-Unsubscribe=One-Click");
+    assert!(find_url(raw, &format!("{}/t/o/", api.base)).is_some(), "open pixel in the HTML");
+    assert!(find_url(raw, &format!("{}/t/c/", api.base)).is_some(), "links go through the click redirect");
+    assert!(!raw.contains("href=\"https://acme.example.com/pricing\""), "no untracked link left");
+}
+
+#[tokio::test]
+async fn a_scheduled_email_waits_in_pending_then_is_delivered_after_its_time() {
+    let (_dir, smtp, _endpoint, api) = setup();
+    let id = api.draft("bo@acme.example.com", "Later").await;
+    let at = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
+    let res = api
+        .post(
+            &format!("/emails/{id}/schedule"),
+            Some(&json!({"schedule": {"at": at, "time_zone": "Europe/Rome"}})),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert_eq!(api.email(&id).await["status"], "scheduled");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(api.email(&id).await["status"], "scheduled", "not before its time");
+    assert!(smtp.received().is_empty());
+    api.wait_status(&id, "delivered").await;
+    assert_eq!(smtp.wait_for(1).len(), 1);
+}
+
+#[tokio::test]
+async fn a_5xx_at_rcpt_bounces_with_the_servers_reason_and_suppresses_a_dead_address() {
+    let (_dir, smtp, _endpoint, api) = setup();
+    let id = api.send("reject-me@acme.example.com", "Hello").await;
+    let email = api.wait_status(&id, "bounced").await;
+    let reason = email["status_reason"].as_str().unwrap();
+    assert!(reason.starts_with("550"), "{reason}");
+    assert!(reason.contains("User unknown"), "{reason}");
+
+    // The address is dead (user unknown = hard): the next email to it never goes out.
+    let again = api.send("reject-me@acme.example.com", "Hello again").await;
+    let email = api.wait_status(&again, "failed").await;
+    assert!(email["status_reason"].as_str().unwrap().contains("suppressed"));
+    assert!(smtp.received().is_empty());
+}
+
+#[tokio::test]
+async fn a_policy_rejection_is_a_soft_bounce_that_does_not_suppress() {
+    let (_dir, _smtp, _endpoint, api) = setup();
+    let id = api.send("policy-check@acme.example.com", "Hello").await;
+    let email = api.wait_status(&id, "bounced").await;
+    assert!(email["status_reason"].as_str().unwrap().contains("5.7.1"));
+    let again = api.send("policy-check@acme.example.com", "Hello again").await;
+    api.wait_status(&again, "bounced").await;
+}
+
+#[tokio::test]
+async fn a_transient_failure_is_retried_then_delivered() {
+    let (_dir, smtp, _endpoint, api) = setup();
+    let id = api.send("later-ok@acme.example.com", "Retry me").await;
+    api.wait_status(&id, "delivered").await;
+    assert_eq!(smtp.wait_for(1).len(), 1, "delivered once, after the 451");
+}
+
+#[tokio::test]
+async fn a_relay_that_is_down_ends_in_failed_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let closed = support::free_port();
+    let endpoint = Endpoint::start(
+        &dir.path().join("data"),
+        None,
+        &["--smtp-url", &format!("smtp://127.0.0.1:{closed}"), "--send-attempts", "2"],
+    );
+    let api = Api::new(&endpoint, &endpoint.add_user("rep@seller.example.com"));
+    let id = api.send("ana@acme.example.com", "Nobody home").await;
+    let email = api.wait_status(&id, "failed").await;
+    let reason = email["status_reason"].as_str().unwrap();
+    assert!(reason.contains("gave up after 2 attempts"), "{reason}");
+}
+
+#[tokio::test]
+async fn without_smtp_messages_go_to_the_outbox_as_eml_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = Endpoint::start(&dir.path().join("data"), None, &[]);
+    let api = Api::new(&endpoint, &endpoint.add_user("rep@seller.example.com"));
+    let id = api.send("ana@acme.example.com", "To the outbox").await;
+    api.wait_status(&id, "delivered").await;
+    let eml = dir.path().join(format!("data/outbox/{id}@seller.example.com.eml"));
+    let raw = std::fs::read_to_string(&eml).unwrap();
+    assert!(raw.contains("Subject: To the outbox"));
+}
+
+async fn changes(api: &Api) -> Vec<Value> {
+    let page: Value = api.get("/changes?since=0&limit=1000").await.json().await.unwrap();
+    page["changes"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn opening_and_clicking_the_received_message_records_a_view_and_a_click() {
+    let (_dir, smtp, _endpoint, api) = setup();
+    let id = api.send("ana@acme.example.com", "Track me").await;
+    api.wait_status(&id, "delivered").await;
+    let (raw, _) = smtp.wait_for(1).remove(0);
+    let pixel = find_url(&raw, &format!("{}/t/o/", api.base)).unwrap();
+    let link = find_url(&raw, &format!("{}/t/c/", api.base)).unwrap();
+    let browser = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15";
+
+    let res = api.http.get(&pixel).header("user-agent", browser).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/gif");
+    let res = api.http.get(&link).header("user-agent", browser).send().await.unwrap();
+    assert!(res.status().is_redirection());
+    assert_eq!(res.headers()["location"], "https://acme.example.com/pricing");
+
+    // A scanner-like click from a security gateway is recorded raw but not counted human.
+    let res = api.http.get(&link).header("user-agent", "Barracuda Sentinel (EE)").send().await.unwrap();
+    assert!(res.status().is_redirection());
+
+    let changes = changes(&api).await;
+    let events: Vec<&Value> = changes.iter().filter(|c| c["record"]["type"] == "event").collect();
+    assert_eq!(events.len(), 3, "{changes:#?}");
+    let totals = changes.iter().rev().find(|c| c["record"]["type"] == "engagement").unwrap();
+    let engagement = &totals["record"]["engagement"];
+    assert_eq!(engagement["views_human"], 1);
+    assert_eq!(engagement["clicks_raw"], 2);
+    assert_eq!(engagement["clicks_human"], 1);
+}
+
+#[tokio::test]
+async fn a_forged_tracking_token_records_nothing_and_never_redirects() {
+    let (_dir, smtp, _endpoint, api) = setup();
+    let id = api.send("ana@acme.example.com", "Track me").await;
+    api.wait_status(&id, "delivered").await;
+    let (raw, _) = smtp.wait_for(1).remove(0);
+    let link = find_url(&raw, &format!("{}/t/c/", api.base)).unwrap();
+    let (head, _sig) = link.rsplit_once('.').unwrap();
+    let res = api.http.get(format!("{head}.Zm9yZ2Vk")).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    assert!(res.headers().get("location").is_none());
+    let evil = format!(
+        "{}/t/c/k1.eyJ0IjoiYyIsImUiOiIwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDAiLCJ1IjoiaHR0cHM6Ly9ldmlsLmV4YW1wbGUifQ.AAAA",
+        api.base
+    );
+    assert_eq!(api.http.get(evil).send().await.unwrap().status(), 404);
+    let pixel = api.http.get(format!("{}/t/o/nonsense", api.base)).send().await.unwrap();
+    assert_eq!(pixel.status(), 200, "the pixel always answers, recording nothing");
+    assert!(changes(&api).await.iter().all(|c| c["record"]["type"] != "event"));
+}
+
+#[tokio::test]
+async fn an_archived_email_records_no_more_views() {
+    let (_dir, smtp, _endpoint, api) = setup();
+    let id = api.send("ana@acme.example.com", "Archive me").await;
+    api.wait_status(&id, "delivered").await;
+    let (raw, _) = smtp.wait_for(1).remove(0);
+    let pixel = find_url(&raw, &format!("{}/t/o/", api.base)).unwrap();
+    assert_eq!(api.post(&format!("/emails/{id}/archive"), None).await.status(), 200);
+    api.http.get(&pixel).send().await.unwrap();
+    assert!(changes(&api).await.iter().all(|c| c["record"]["type"] != "event"));
+}
+
+#[tokio::test]
+async fn one_click_unsubscribe_is_a_post_and_suppresses_the_recipient() {
+    let (_dir, smtp, _endpoint, api) = setup();
+    let id = api.send("ana@acme.example.com", "Newsletter").await;
+    api.wait_status(&id, "delivered").await;
+    let (raw, _) = smtp.wait_for(1).remove(0);
+    let url = header(&raw, "List-Unsubscribe").unwrap();
+    let url = url.trim_start_matches('<').trim_end_matches('>');
+    assert_eq!(api.http.get(url).send().await.unwrap().status(), 200, "a GET only shows a page");
+    let again = api.send("ana@acme.example.com", "Still here?").await;
+    api.wait_status(&again, "delivered").await;
+    let res = api.http.post(url).body("List-Unsubscribe=One-Click").send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let third = api.send("ana@acme.example.com", "Gone").await;
+    let email = api.wait_status(&third, "failed").await;
+    assert!(email["status_reason"].as_str().unwrap().contains("unsubscribed"));
+}
+
+async fn post_inbound(api: &Api, raw: &str) -> Value {
+    let res = api
+        .http
+        .post(format!("{}/api/v1/inbound", api.base))
+        .bearer_auth(INBOUND_SECRET)
+        .header("content-type", "message/rfc822")
+        .body(raw.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "inbound");
+    res.json().await.unwrap()
+}
+
+fn dsn(id: &str, action: &str, status: &str, diagnostic: &str) -> String {
+    format!(
+        "From: MAILER-DAEMON@mx.acme.example.com (Mail Delivery System)\r\n\
+To: bounce+{id}@seller.example.com\r\n\
+Subject: Undelivered Mail Returned to Sender\r\n\
+Date: Mon, 23 Nov 2026 10:00:00 +0000\r\n\
+Message-ID: <dsn-{action}-{id}@mx.acme.example.com>\r\n\
+Auto-Submitted: auto-replied\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\
+\r\n\
+--B\r\n\
+Content-Type: text/plain\r\n\
+\r\n\
+I'm sorry to have to inform you that your message could not be delivered.\r\n\
+--B\r\n\
+Content-Type: message/delivery-status\r\n\
+\r\n\
+Reporting-MTA: dns; mx.acme.example.com\r\n\
+\r\n\
+Final-Recipient: rfc822; ana@acme.example.com\r\n\
+Original-Recipient: rfc822; ana@acme.example.com\r\n\
+Action: {action}\r\n\
+Status: {status}\r\n\
+Diagnostic-Code: smtp; {diagnostic}\r\n\
+\r\n\
+--B\r\n\
+Content-Type: text/rfc822-headers\r\n\
+\r\n\
+Message-ID: <{id}@seller.example.com>\r\n\
+Subject: Track me\r\n\
+\r\n\
+--B--\r\n"
+    )
+}
+
+#[tokio::test]
+async fn a_late_dsn_bounces_a_delivered_email_and_a_delay_is_only_an_event() {
+    let (_dir, _smtp, _endpoint, api) = setup();
+    let id = api.send("ana@acme.example.com", "Late bounce").await;
+    api.wait_status(&id, "delivered").await;
+
+    let answer =
+        post_inbound(&api, &dsn(&id, "delayed", "4.4.7", "450 4.4.7 delivery time expired, still trying"))
+            .await;
+    assert_eq!(answer["kind"], "bounce");
+    assert_eq!(answer["email"], id.as_str());
+    assert_eq!(api.email(&id).await["status"], "delivered", "a delay does not move the email");
+
+    let answer =
+        post_inbound(&api, &dsn(&id, "failed", "5.1.1", "550 5.1.1 <ana@acme.example.com>: user unknown"))
+            .await;
+    assert_eq!(answer["kind"], "bounce");
+    let email = api.email(&id).await;
+    assert_eq!(email["status"], "bounced");
+    assert!(email["status_reason"].as_str().unwrap().contains("5.1.1"));
+    let kinds: Vec<String> = changes(&api)
+        .await
+        .iter()
+        .filter(|c| c["record"]["type"] == "event")
+        .map(|c| c["record"]["event"]["kind"]["type"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(kinds, vec!["delayed", "bounced"]);
+}
+
+#[tokio::test]
+async fn an_arf_complaint_moves_the_email_to_spam() {
+    let (_dir, _smtp, _endpoint, api) = setup();
+    let id = api.send("ana@acme.example.com", "Offer").await;
+    api.wait_status(&id, "delivered").await;
+    let arf = format!(
+        "From: staff@hotmail.example.com\r\nTo: abuse@seller.example.com\r\nSubject: complaint\r\n\
+Message-ID: <arf-1@fbl.example.com>\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/report; report-type=feedback-report; boundary=\"F\"\r\n\r\n\
+--F\r\nContent-Type: text/plain\r\n\r\nThis is an email abuse report.\r\n\
+--F\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\nUser-Agent: FBL/1.0\r\nVersion: 1\r\n\
+Original-Rcpt-To: ana@acme.example.com\r\n\r\n\
+--F\r\nContent-Type: message/rfc822\r\n\r\nFrom: rep@seller.example.com\r\nTo: ana@acme.example.com\r\n\
+Subject: Offer\r\nMessage-ID: <{id}@seller.example.com>\r\n\r\nHi\r\n--F--\r\n"
+    );
+    let answer = post_inbound(&api, &arf).await;
+    assert_eq!(answer["kind"], "complaint");
+    let email = api.email(&id).await;
+    assert_eq!(email["status"], "spam");
+}
+
+#[tokio::test]
+async fn a_reply_counts_and_an_auto_reply_does_not() {
+    let (_dir, _smtp, _endpoint, api) = setup();
+    let id = api.send("ana@acme.example.com", "Question").await;
+    api.wait_status(&id, "delivered").await;
+    let auto = format!(
+        "From: ana@acme.example.com\r\nTo: rep@seller.example.com\r\nSubject: Automatic reply: Question\r\n\
+Auto-Submitted: auto-replied\r\nIn-Reply-To: <{id}@seller.example.com>\r\nMessage-ID: <ooo-1@acme.example.com>\r\n\r\n\
+I am out of the office until Monday.\r\n"
+    );
+    assert_eq!(post_inbound(&api, &auto).await["kind"], "auto_reply");
+    let reply = format!(
+        "From: Ana <ana@acme.example.com>\r\nTo: rep@seller.example.com\r\nSubject: Re: Question\r\n\
+In-Reply-To: <{id}@seller.example.com>\r\nReferences: <{id}@seller.example.com>\r\nMessage-ID: <r-1@acme.example.com>\r\n\r\n\
+Yes, let's talk on Thursday.\r\n"
+    );
+    let answer = post_inbound(&api, &reply).await;
+    assert_eq!(answer["kind"], "reply");
+    assert_eq!(answer["email"], id.as_str());
+    let changes = changes(&api).await;
+    let totals = changes.iter().rev().find(|c| c["record"]["type"] == "engagement").unwrap();
+    assert_eq!(totals["record"]["engagement"]["replies"], 1, "the auto-reply is not a reply");
+}
+
+#[tokio::test]
+async fn unknown_inbound_messages_are_kept_and_a_wrong_secret_is_refused() {
+    let (_dir, _smtp, _endpoint, api) = setup();
+    let newsletter =
+        "From: news@shop.example.org\r\nTo: rep@seller.example.com\r\nSubject: Deals\r\n\r\nBuy now\r\n";
+    let answer = post_inbound(&api, newsletter).await;
+    assert_eq!(answer["kind"], "other");
+    assert!(answer["kept"].as_i64().unwrap() > 0);
+    let res = api
+        .http
+        .post(format!("{}/api/v1/inbound", api.base))
+        .bearer_auth("wrong")
+        .header("content-type", "message/rfc822")
+        .body(newsletter)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+}
+
+#[tokio::test]
+async fn one_user_never_sees_or_touches_anothers_records() {
+    let (_dir, _smtp, endpoint, ana) = setup();
+    let bo = Api::new(&endpoint, &endpoint.add_user("bo@seller.example.com"));
+    let id = ana.draft("x@acme.example.com", "Mine").await;
+    assert_eq!(bo.get(&format!("/emails/{id}")).await.status(), 404);
+    assert_eq!(bo.post(&format!("/emails/{id}/send"), None).await.status(), 404);
+    assert_eq!(
+        bo.http
+            .delete(format!("{}/api/v1/emails/{id}", bo.base))
+            .bearer_auth(&bo.token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let page: Value = bo.get("/changes?since=0").await.json().await.unwrap();
+    assert_eq!(page["changes"], json!([]));
+    // Bo's PUT with the same id makes Bo's own email and leaves Ana's untouched.
+    let res = bo.put(&format!("/emails/{id}"), &draft_json(&id, "y@acme.example.com", "Bo's")).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(ana.email(&id).await["subject"], "Mine");
+    assert_eq!(bo.email(&id).await["subject"], "Bo's");
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_json_error_and_writes_nothing() {
+    let (_dir, _smtp, endpoint, api) = setup();
+    let id = uuid::Uuid::now_v7().to_string();
+    let check = |res: reqwest::Response, status: u16| async move {
+        assert_eq!(res.status(), status);
+        let body: Value = res.json().await.unwrap();
+        assert!(body["code"].is_string() && body["message"].is_string(), "{body}");
+        body
+    };
+
+    let mut bad = draft_json(&id, "not-an-address", "Hi");
+    let body = check(api.put(&format!("/emails/{id}"), &bad).await, 400).await;
+    assert_eq!(body["field"], "recipient");
+    bad = draft_json(&id, "ana@acme.example.com", "Hi\r\nBcc: all@acme.example.com");
+    let body = check(api.put(&format!("/emails/{id}"), &bad).await, 400).await;
+    assert!(body["message"].as_str().unwrap().contains("line break"));
+    let mut unknown = draft_json(&id, "ana@acme.example.com", "Hi");
+    unknown["bcc"] = json!("all@acme.example.com");
+    let body = check(api.put(&format!("/emails/{id}"), &unknown).await, 400).await;
+    assert_eq!(body["field"], "bcc");
+    let res = api
+        .http
+        .put(format!("{}/api/v1/emails/{id}", api.base))
+        .bearer_auth(&api.token)
+        .header("content-type", "application/json")
+        .body("{\"id\": ")
+        .send()
+        .await
+        .unwrap();
+    check(res, 400).await;
+    let mut huge = draft_json(&id, "ana@acme.example.com", "Hi");
+    huge["html_body"] = json!("x".repeat(11 * 1024 * 1024));
+    check(api.put(&format!("/emails/{id}"), &huge).await, 413).await;
+    let wrong = Api::new(&endpoint, "cc_wrong");
+    check(wrong.get("/changes").await, 401).await;
+    check(api.get("/changes?since=abc").await, 400).await;
+
+    let page: Value = api.get("/changes?since=0").await.json().await.unwrap();
+    assert_eq!(page["changes"], json!([]), "nothing was written");
+}
+
+#[tokio::test]
+async fn the_same_put_is_idempotent_and_an_edit_after_sending_is_a_409() {
+    let (_dir, _smtp, _endpoint, api) = setup();
+    let id = uuid::Uuid::now_v7().to_string();
+    let body = draft_json(&id, "ana@acme.example.com", "Once");
+    let first: Value = api.put(&format!("/emails/{id}"), &body).await.json().await.unwrap();
+    let second: Value = api.put(&format!("/emails/{id}"), &body).await.json().await.unwrap();
+    assert_eq!(first["seq"], second["seq"], "the same PUT changes nothing");
+    api.post(&format!("/emails/{id}/send"), None).await;
+    api.wait_status(&id, "delivered").await;
+    assert_eq!(api.put(&format!("/emails/{id}"), &body).await.status(), 200, "same body: still fine");
+    let mut edited = body.clone();
+    edited["subject"] = json!("Changed");
+    let res = api.put(&format!("/emails/{id}"), &edited).await;
+    assert_eq!(res.status(), 409);
+    let error: Value = res.json().await.unwrap();
+    assert!(error["message"].as_str().unwrap().contains("can no longer be edited"), "{error}");
+}
+
+#[tokio::test]
+async fn the_same_put_and_send_replayed_100_times_at_once_sends_exactly_one_message() {
+    let (_dir, smtp, _endpoint, api) = setup();
+    let id = uuid::Uuid::now_v7().to_string();
+    let body = draft_json(&id, "ana@acme.example.com", "Exactly once");
+    let mut tasks = Vec::new();
+    for _ in 0..100 {
+        let api = api.clone();
+        let (id, body) = (id.clone(), body.clone());
+        tasks.push(tokio::spawn(async move {
+            api.put(&format!("/emails/{id}"), &body).await;
+            api.post(&format!("/emails/{id}/send"), None).await;
+        }));
     }
-    let js = reqwest::get(format!("http://{addr}/app.js")).await.unwrap();
-    assert_eq!(js.headers()["content-type"], "text/javascript");
+    for task in tasks {
+        task.await.unwrap();
+    }
+    api.wait_status(&id, "delivered").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(smtp.received().len(), 1);
 }
 
 #[tokio::test]
-async fn the_database_runs_in_wal_mode_and_reopens_with_its_schema() {
-    let data = tempfile::tempdir().unwrap();
-    let store = Store::open(data.path()).await.unwrap();
-    assert_eq!(store.journal_mode().await.unwrap(), "wal");
-    drop(store);
-    let again = Store::open(data.path()).await.unwrap();
-    again.ping().await.unwrap();
+async fn a_replayed_sync_push_is_applied_once() {
+    let (_dir, smtp, _endpoint, api) = setup();
+    let id = uuid::Uuid::now_v7().to_string();
+    let key_put = uuid::Uuid::now_v7().to_string();
+    let key_send = uuid::Uuid::now_v7().to_string();
+    let push = json!({"version": 1, "mutations": [
+        {"key": key_put, "made_at": "2026-11-23T09:00:00Z", "op": {"op": "put_email", "email": draft_json(&id, "ana@acme.example.com", "Synced")}},
+        {"key": key_send, "made_at": "2026-11-23T09:00:01Z", "op": {"op": "send_now", "email": id}}
+    ]});
+    let first: Value = api.post("/sync", Some(&push)).await.json().await.unwrap();
+    assert_eq!(first["outcomes"][0]["outcome"], "applied");
+    assert_eq!(first["outcomes"][1]["outcome"], "applied");
+    let again: Value = api.post("/sync", Some(&push)).await.json().await.unwrap();
+    assert_eq!(again["outcomes"][0]["outcome"], "already_applied");
+    assert_eq!(again["outcomes"][1]["outcome"], "already_applied");
+    api.wait_status(&id, "delivered").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(smtp.received().len(), 1);
+
+    // A key reused for another mutation is refused, not applied.
+    let reuse = json!({"version": 1, "mutations": [
+        {"key": key_send, "made_at": "2026-11-23T09:00:02Z", "op": {"op": "archive", "email": id}}
+    ]});
+    assert_eq!(api.post("/sync", Some(&reuse)).await.status(), 409);
+}
+
+#[tokio::test]
+async fn the_change_feed_pages_in_order_and_the_stream_says_when_there_is_more() {
+    let (_dir, _smtp, _endpoint, api) = setup();
+    let mut stream = api
+        .http
+        .get(format!("{}/api/v1/changes/stream?access_token={}", api.base, api.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    let first = stream.chunk().await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&first).contains("event: change"));
+
+    for n in 0..5 {
+        api.draft(&format!("p{n}@acme.example.com"), "Feed").await;
+    }
+    let next = tokio::time::timeout(Duration::from_secs(1), stream.chunk()).await;
+    assert!(next.is_ok(), "the stream tells within a second");
+
+    let page: Value = api.get("/changes?since=0&limit=2").await.json().await.unwrap();
+    assert_eq!(page["changes"].as_array().unwrap().len(), 2);
+    assert_eq!(page["has_more"], true);
+    let mut seqs: Vec<u64> =
+        page["changes"].as_array().unwrap().iter().map(|c| c["seq"].as_u64().unwrap()).collect();
+    let mut cursor = page["next"].as_u64().unwrap();
+    loop {
+        let page: Value = api.get(&format!("/changes?since={cursor}&limit=2")).await.json().await.unwrap();
+        seqs.extend(page["changes"].as_array().unwrap().iter().map(|c| c["seq"].as_u64().unwrap()));
+        cursor = page["next"].as_u64().unwrap();
+        if page["has_more"] == false {
+            break;
+        }
+    }
+    assert_eq!(seqs.len(), 5);
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]));
+}
+
+#[tokio::test]
+async fn a_crash_in_the_middle_of_sending_never_sends_twice_and_accounts_for_every_email() {
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = SmtpServer::start_with(dir.path(), &["--delay-ms", "3"]);
+    let mut endpoint = Endpoint::start(&dir.path().join("data"), Some(&smtp), &["--send-rate", "100000"]);
+    let api = Api::new(&endpoint, &endpoint.add_user("rep@seller.example.com"));
+    let at = (chrono::Utc::now() + chrono::Duration::seconds(3)).to_rfc3339();
+    let mut ids = Vec::new();
+    let mut mutations = Vec::new();
+    for n in 0..1000 {
+        let id = uuid::Uuid::now_v7().to_string();
+        let mut email = draft_json(&id, &format!("p{n}@acme.example.com"), "Bulk");
+        email["status"] = json!("scheduled");
+        email["kind"] = json!("bulk");
+        email["schedule"] = json!({"at": at, "time_zone": "UTC"});
+        mutations.push(json!({"key": uuid::Uuid::now_v7().to_string(), "made_at": at, "op": {"op": "put_email", "email": email}}));
+        ids.push(id);
+    }
+    for chunk in mutations.chunks(250) {
+        let res = api.post("/sync", Some(&json!({"version": 1, "mutations": chunk}))).await;
+        assert_eq!(res.status(), 200);
+    }
+    // Let sending begin, then kill the endpoint in the middle of it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while smtp.received().len() < 100 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    endpoint.kill_hard();
+    let at_kill = smtp.received().len();
+    assert!(at_kill < 1000, "killed in the middle ({at_kill} received)");
+    endpoint.restart();
+    // A new client: the old one's pooled connections died with the process.
+    let api = Api::new(&endpoint, &api.token);
+
+    // Wait until nothing is left scheduled or in progress.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let (delivered, interrupted) = loop {
+        let mut pending = 0;
+        let (mut delivered, mut interrupted) = (0, 0);
+        let mut since = 0;
+        loop {
+            let page: Value =
+                api.get(&format!("/changes?since={since}&limit=1000")).await.json().await.unwrap();
+            for change in page["changes"].as_array().unwrap() {
+                let email = &change["record"]["email"];
+                match email["status"].as_str() {
+                    Some("delivered") => delivered += 1,
+                    Some("failed") => {
+                        assert_eq!(email["status_reason"], "interrupted", "{email}");
+                        interrupted += 1;
+                    }
+                    Some(_) => pending += 1,
+                    None => {}
+                }
+            }
+            since = page["next"].as_u64().unwrap();
+            if page["has_more"] == false {
+                break;
+            }
+        }
+        if pending == 0 || std::time::Instant::now() > deadline {
+            assert_eq!(pending, 0, "every email reached an end");
+            break (delivered, interrupted);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(delivered + interrupted, 1000, "every email is accounted for");
+    let received = smtp.received();
+    let mut recipients: Vec<String> =
+        received.iter().map(|(_, env)| env["rcpt_tos"][0].as_str().unwrap().to_string()).collect();
+    let total = recipients.len();
+    recipients.sort();
+    recipients.dedup();
+    assert_eq!(recipients.len(), total, "no message was received twice");
+    assert!(total >= delivered, "every delivered email was received");
+    assert!(total <= delivered + interrupted);
+}
+
+#[tokio::test]
+async fn a_mangled_bounce_is_tied_to_its_email_by_the_verp_address_alone() {
+    let (_dir, _smtp, _endpoint, api) = setup();
+    let id = api.send("ana@acme.example.com", "Mangled").await;
+    api.wait_status(&id, "delivered").await;
+    let sample = include_str!("../../inbound/samples/mangled-bounce-verp.eml");
+    let raw = sample.replace("0190b5a4-5061-7273-8edf-4a5b6c7d8e9f", &id);
+    let answer = post_inbound(&api, &raw).await;
+    assert_eq!(answer["kind"], "bounce");
+    assert_eq!(answer["email"], id.as_str());
+    assert_eq!(api.email(&id).await["status"], "bounced");
 }

@@ -1,0 +1,258 @@
+//! What a user's mutation does to their records: one function for the REST routes and the sync push alike.
+//!
+//! Every decision comes from the domain (transitions, deletion rule, conflict rules, validation); this module
+//! reads the stored record, asks the domain, and writes the result in one transaction. It answers with the
+//! change number the result has in the feed.
+
+use chrono::Utc;
+use domain::sync::{ErrorBody, ErrorCode, MutationOutcome, Operation, PutEmail, settle_put_email};
+use domain::{Email, EmailId, Instant, Schedule, Status, UserId};
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+use crate::store::{Kind, Store, Tx};
+
+/// The effect of an applied mutation: its change number, and whether it may have made an email due.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Applied {
+    pub seq: u64,
+    pub wakes_scheduler: bool,
+}
+
+fn refused(code: ErrorCode, message: impl Into<String>) -> ApiError {
+    ApiError(ErrorBody::new(code, message))
+}
+
+async fn load_email(tx: &mut Tx, user: UserId, id: EmailId) -> Result<Email, ApiError> {
+    Store::get(tx, user, Kind::Email, &id.to_string()).await?.ok_or_else(|| ApiError::not_found("email"))
+}
+
+/// Moves an email through the domain's state machine and stores it.
+async fn transition(
+    tx: &mut Tx,
+    mut email: Email,
+    to: Status,
+    now: Instant,
+    schedule_at: Option<Schedule>,
+) -> Result<Applied, ApiError> {
+    if to == Status::Scheduled {
+        email.schedule = Some(schedule_at.unwrap_or(Schedule { at: now, time_zone: "UTC".into() }));
+    }
+    if email.status != to {
+        email.transition(to, now, None).map_err(|e| refused(ErrorCode::TransitionRefused, e.to_string()))?;
+    } else {
+        email.updated_at = now;
+    }
+    let seq = Store::put_email(tx, &email).await?;
+    Ok(Applied { seq, wakes_scheduler: to == Status::Scheduled })
+}
+
+/// Applies one operation for `user` inside `tx`.
+pub async fn apply(tx: &mut Tx, user: UserId, op: &Operation, now: Instant) -> Result<Applied, ApiError> {
+    match op {
+        Operation::PutEmail { email } => put_email(tx, user, email, now).await,
+        Operation::SendNow { email } => {
+            let email = load_email(tx, user, *email).await?;
+            let tz = email.schedule.as_ref().map(|s| s.time_zone.clone()).unwrap_or_else(|| "UTC".into());
+            match email.status {
+                Status::Draft | Status::Scheduled => {
+                    transition(tx, email, Status::Scheduled, now, Some(Schedule { at: now, time_zone: tz }))
+                        .await
+                }
+                other => Err(refused(
+                    ErrorCode::TransitionRefused,
+                    format!("only a draft or a scheduled email can be sent now; this one is {other:?}"),
+                )),
+            }
+        }
+        Operation::Schedule { email, schedule } => {
+            if schedule.time_zone.parse::<chrono_tz::Tz>().is_err() {
+                return Err(ApiError::field(
+                    ErrorCode::InvalidInput,
+                    "schedule.time_zone",
+                    format!("\"{}\" is not a known time zone", schedule.time_zone),
+                ));
+            }
+            let email = load_email(tx, user, *email).await?;
+            if !email.is_editable() {
+                return Err(refused(
+                    ErrorCode::TransitionRefused,
+                    format!(
+                        "only a draft or a scheduled email can be scheduled; this one is {:?}",
+                        email.status
+                    ),
+                ));
+            }
+            transition(tx, email, Status::Scheduled, now, Some(schedule.clone())).await
+        }
+        Operation::Unschedule { email } => {
+            let email = load_email(tx, user, *email).await?;
+            transition(tx, email, Status::Draft, now, None).await
+        }
+        Operation::Archive { email } => {
+            let email = load_email(tx, user, *email).await?;
+            transition(tx, email, Status::Archived, now, None).await
+        }
+        Operation::Unarchive { email } => {
+            let email = load_email(tx, user, *email).await?;
+            if email.status != Status::Archived {
+                return Err(refused(
+                    ErrorCode::TransitionRefused,
+                    "only an archived email can be unarchived",
+                ));
+            }
+            transition(tx, email, Status::Delivered, now, None).await
+        }
+        Operation::Retry { email } => {
+            let email = load_email(tx, user, *email).await?;
+            if !matches!(email.status, Status::Failed | Status::Bounced | Status::Spam) {
+                return Err(refused(
+                    ErrorCode::TransitionRefused,
+                    format!(
+                        "only a failed, bounced or spam email can be retried; this one is {:?}",
+                        email.status
+                    ),
+                ));
+            }
+            let tz = email.schedule.as_ref().map(|s| s.time_zone.clone()).unwrap_or_else(|| "UTC".into());
+            transition(tx, email, Status::Scheduled, now, Some(Schedule { at: now, time_zone: tz })).await
+        }
+        Operation::MarkSuccess { email } => {
+            let mut email = load_email(tx, user, *email).await?;
+            if email.status != Status::Delivered {
+                return Err(refused(
+                    ErrorCode::TransitionRefused,
+                    "only a delivered email can be marked a success",
+                ));
+            }
+            email.success = true;
+            email.updated_at = now;
+            Ok(Applied { seq: Store::put_email(tx, &email).await?, wakes_scheduler: false })
+        }
+        Operation::DeleteEmail { email } => {
+            let stored = load_email(tx, user, *email).await?;
+            stored.check_delete().map_err(|e| refused(ErrorCode::Conflict, e.to_string()))?;
+            delete(tx, user, Kind::Email, &email.to_string()).await
+        }
+        Operation::PutPerson { person } => put(tx, user, Kind::Person, &person.id.to_string(), person).await,
+        Operation::DeletePerson { person } => delete(tx, user, Kind::Person, &person.to_string()).await,
+        Operation::PutCampaign { campaign } => {
+            if campaign.name.trim().is_empty() {
+                return Err(ApiError::field(ErrorCode::InvalidInput, "name", "a campaign needs a name"));
+            }
+            put(tx, user, Kind::Campaign, &campaign.id.to_string(), campaign).await
+        }
+        Operation::PutTask { task } => {
+            task.validate().map_err(|e| ApiError::new(ErrorCode::InvalidInput, e.to_string()))?;
+            put(tx, user, Kind::Task, &task.id.to_string(), task).await
+        }
+        Operation::DeleteTask { task } => delete(tx, user, Kind::Task, &task.to_string()).await,
+        Operation::PutSavedSearch { search } => {
+            if search.name.trim().is_empty() {
+                return Err(ApiError::field(ErrorCode::InvalidInput, "name", "a saved search needs a name"));
+            }
+            put(tx, user, Kind::SavedSearch, &search.id.to_string(), search).await
+        }
+        Operation::DeleteSavedSearch { search } => {
+            delete(tx, user, Kind::SavedSearch, &search.to_string()).await
+        }
+    }
+}
+
+async fn put<T: serde::Serialize>(
+    tx: &mut Tx,
+    user: UserId,
+    kind: Kind,
+    id: &str,
+    value: &T,
+) -> Result<Applied, ApiError> {
+    Ok(Applied { seq: Store::put(tx, user, kind, id, value).await?, wakes_scheduler: false })
+}
+
+async fn delete(tx: &mut Tx, user: UserId, kind: Kind, id: &str) -> Result<Applied, ApiError> {
+    match Store::delete(tx, user, kind, id).await? {
+        Some(seq) => Ok(Applied { seq, wakes_scheduler: false }),
+        None => Err(ApiError::not_found(kind.name())),
+    }
+}
+
+async fn put_email(tx: &mut Tx, user: UserId, incoming: &Email, now: Instant) -> Result<Applied, ApiError> {
+    let mut incoming = incoming.clone();
+    incoming.owner = user;
+    incoming.validate().map_err(|e| ApiError::new(ErrorCode::InvalidInput, e.to_string()))?;
+    let stored: Option<Email> = Store::get(tx, user, Kind::Email, &incoming.id.to_string()).await?;
+    match settle_put_email(stored.as_ref(), &incoming).map_err(ApiError::from_conflict)? {
+        PutEmail::Create(mut email) => {
+            email.created_at = now;
+            email.updated_at = now;
+            let wakes = email.status == Status::Scheduled;
+            Ok(Applied { seq: Store::put_email(tx, &email).await?, wakes_scheduler: wakes })
+        }
+        PutEmail::Update(email) => {
+            let wakes = email.status == Status::Scheduled;
+            Ok(Applied { seq: Store::put_email(tx, &email).await?, wakes_scheduler: wakes })
+        }
+        PutEmail::Unchanged => {
+            let seq = Store::latest_seq_of(tx, user, Kind::Email, &incoming.id.to_string()).await?;
+            Ok(Applied { seq, wakes_scheduler: false })
+        }
+    }
+}
+
+impl ApiError {
+    fn from_conflict(conflict: domain::sync::EmailConflict) -> ApiError {
+        ApiError(conflict.into())
+    }
+}
+
+/// A stable digest of a request, so a reused idempotency key with a different request is caught.
+pub fn request_hash(value: &impl serde::Serialize) -> String {
+    let bytes = serde_json::to_vec(value).unwrap_or_default();
+    Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Applies a mutation at most once per idempotency key: a replay returns the first outcome (as
+/// `AlreadyApplied`) and does nothing; a key reused for another request is refused.
+pub async fn apply_once(
+    store: &Store,
+    user: UserId,
+    key: &str,
+    hash: &str,
+    op: &Operation,
+) -> Result<(MutationOutcome, Option<Applied>), ApiError> {
+    let parsed_key: domain::IdempotencyKey = key
+        .parse()
+        .map_err(|_| ApiError::field(ErrorCode::InvalidInput, "key", "an idempotency key must be a UUID"))?;
+    let mut tx = store.begin().await?;
+    if let Some((stored_hash, outcome)) = Store::idempotent_outcome(&mut tx, user, key).await? {
+        tx.rollback().await.ok();
+        if stored_hash != hash {
+            return Err(refused(
+                ErrorCode::IdempotencyKeyReused,
+                "this idempotency key was already used for a different request",
+            ));
+        }
+        let outcome: MutationOutcome =
+            serde_json::from_str(&outcome).map_err(|e| ApiError::internal("stored outcome", e))?;
+        let replay = match outcome {
+            MutationOutcome::Applied { key, seq } => MutationOutcome::AlreadyApplied { key, seq },
+            other => other,
+        };
+        return Ok((replay, None));
+    }
+    let now = Utc::now();
+    let (outcome, applied) = match apply(&mut tx, user, op, now).await {
+        Ok(applied) => (MutationOutcome::Applied { key: parsed_key, seq: applied.seq }, Some(applied)),
+        Err(ApiError(error)) if error.code == ErrorCode::Internal => return Err(ApiError(error)),
+        Err(ApiError(error)) => {
+            // A refusal is final for this key too: start over on a clean transaction to record it.
+            tx.rollback().await.ok();
+            tx = store.begin().await?;
+            (MutationOutcome::Rejected { key: parsed_key, error }, None)
+        }
+    };
+    let encoded = serde_json::to_string(&outcome).map_err(|e| ApiError::internal("encode outcome", e))?;
+    Store::remember_outcome(&mut tx, user, key, hash, &encoded, now).await?;
+    tx.commit().await.map_err(|e| ApiError::internal("commit", e))?;
+    Ok((outcome, applied))
+}

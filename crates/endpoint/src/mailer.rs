@@ -1,0 +1,189 @@
+//! Outgoing mail: builds the message of an email (Message-ID, VERP return path, tracking, one-click
+//! unsubscribe) and hands it to the configured SMTP server, or writes it to the outbox folder when none is
+//! configured.
+//!
+//! Decides nothing about the email's status: it reports what the server answered as a [`SendOutcome`],
+//! and the scheduler turns that into a transition through the domain.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use domain::Email;
+use lettre::address::Envelope;
+use lettre::message::header::{Header, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::PoolConfig;
+use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::tracking::{Target, TrackingKeys, instrument_html};
+
+/// A message ready to go: its envelope, its Message-ID and its bytes.
+#[derive(Clone, Debug)]
+pub struct Outgoing {
+    pub envelope: Envelope,
+    /// Without angle brackets.
+    pub message_id: String,
+    pub bytes: Vec<u8>,
+}
+
+/// What the receiving side said.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// Accepted (250).
+    Delivered,
+    /// Refused for good (5xx at RCPT or DATA), with the code and the server's words.
+    Bounced { code: u16, text: String },
+    /// Not now (4xx, connection refused or dropped): may be tried again.
+    Transient { reason: String },
+    /// Cannot be sent as it is (the message could not be built or the transport is broken).
+    Failed { reason: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("the address {0} cannot be used in a message: {1}")]
+    Address(String, String),
+    #[error("the message cannot be built: {0}")]
+    Message(String),
+}
+
+/// Where messages go.
+pub enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// No SMTP server configured: messages are written here as `.eml` files and count as delivered.
+    Outbox(PathBuf),
+}
+
+impl std::fmt::Debug for Transport {
+    /// Never prints the SMTP URL, which may hold a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Transport::Smtp(_) => f.write_str("Transport::Smtp"),
+            Transport::Outbox(path) => write!(f, "Transport::Outbox({})", path.display()),
+        }
+    }
+}
+
+impl Transport {
+    /// An SMTP transport for a URL like `smtp://host:2525`, `smtp://host:587?tls=required` or
+    /// `smtps://user:pass@host:465`, with a pool of connections.
+    pub fn smtp(url: &str) -> Result<Transport, String> {
+        let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| e.to_string())?;
+        let transport = builder
+            .pool_config(PoolConfig::new().max_size(4).idle_timeout(Duration::from_secs(30)))
+            .timeout(Some(Duration::from_secs(30)))
+            .build();
+        Ok(Transport::Smtp(transport))
+    }
+
+    pub async fn send(&self, message: &Outgoing) -> SendOutcome {
+        match self {
+            Transport::Smtp(smtp) => match smtp.send_raw(&message.envelope, &message.bytes).await {
+                Ok(_) => SendOutcome::Delivered,
+                Err(err) if err.is_permanent() => SendOutcome::Bounced {
+                    code: err.status().map(|c| code_number(&c.to_string())).unwrap_or(550),
+                    text: std::error::Error::source(&err).map(|s| s.to_string()).unwrap_or_default(),
+                },
+                Err(err) => SendOutcome::Transient { reason: err.to_string() },
+            },
+            Transport::Outbox(dir) => {
+                let path = dir.join(format!("{}.eml", message.message_id.replace(['/', '\\'], "_")));
+                let write = async {
+                    tokio::fs::create_dir_all(dir).await?;
+                    tokio::fs::write(&path, &message.bytes).await
+                };
+                match write.await {
+                    Ok(()) => SendOutcome::Delivered,
+                    Err(err) => {
+                        SendOutcome::Transient { reason: format!("cannot write to the outbox: {err}") }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn code_number(code: &str) -> u16 {
+    code.parse().unwrap_or(550)
+}
+
+#[derive(Clone)]
+struct ListUnsubscribe(String);
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribe(s.to_string()))
+    }
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+#[derive(Clone)]
+struct ListUnsubscribePost;
+
+impl Header for ListUnsubscribePost {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribePost)
+    }
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".to_string())
+    }
+}
+
+fn address(text: &str) -> Result<Address, BuildError> {
+    text.parse::<Address>().map_err(|e| BuildError::Address(text.to_string(), e.to_string()))
+}
+
+/// The VERP return path of an email: `bounce+<email id>@<domain>`.
+pub fn return_path(email: &Email, domain: &str) -> String {
+    format!("bounce+{}@{}", email.id, domain)
+}
+
+/// Builds the message of `email`: tracking unless `track` is false, a Message-ID and a VERP return path on
+/// `domain` (the sender's domain when `None`), and one-click unsubscribe through `base`.
+pub fn build(
+    email: &Email,
+    keys: &TrackingKeys,
+    base: &str,
+    domain: Option<&str>,
+    track: bool,
+) -> Result<Outgoing, BuildError> {
+    let domain = domain.unwrap_or(email.sender.domain());
+    let message_id = format!("{}@{}", email.id, domain);
+    let from = Mailbox::new(None, address(email.sender.as_str())?);
+    let to = Mailbox::new(None, address(email.recipient.as_str())?);
+    let unsubscribe = keys.sign(&Target::Unsubscribe { e: email.id });
+    let mut builder = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(email.subject.clone())
+        .message_id(Some(format!("<{message_id}>")))
+        .header(ListUnsubscribe(format!("<{base}/u/{unsubscribe}>")))
+        .header(ListUnsubscribePost);
+    let mut recipients = vec![address(email.recipient.as_str())?];
+    for cc in &email.cc {
+        builder = builder.cc(Mailbox::new(None, address(cc.as_str())?));
+        recipients.push(address(cc.as_str())?);
+    }
+    let html = if track && !email.html_body.is_empty() {
+        instrument_html(&email.html_body, email.id, keys, base)
+    } else {
+        email.html_body.clone()
+    };
+    let message = match (email.text_body.is_empty(), html.is_empty()) {
+        (_, true) => builder.singlepart(SinglePart::plain(email.text_body.clone())),
+        (true, false) => builder.singlepart(SinglePart::html(html)),
+        (false, false) => builder.multipart(MultiPart::alternative_plain_html(email.text_body.clone(), html)),
+    }
+    .map_err(|e| BuildError::Message(e.to_string()))?;
+    let envelope = Envelope::new(Some(address(&return_path(email, domain))?), recipients)
+        .map_err(|e| BuildError::Message(e.to_string()))?;
+    Ok(Outgoing { envelope, message_id, bytes: message.formatted() })
+}

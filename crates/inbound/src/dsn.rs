@@ -1,0 +1,198 @@
+//! Delivery status notifications (RFC 3464): a `multipart/report; report-type=delivery-status` whose
+//! `message/delivery-status` part (or `message/global-delivery-status`, RFC 6533) has per-message fields and
+//! one block of per-recipient fields each:
+//!
+//! ```text
+//! Final-Recipient: rfc822; bob@example.net
+//! Action: failed
+//! Status: 5.1.1
+//! Remote-MTA: dns; mx.example.net
+//! Diagnostic-Code: smtp; 550 5.1.1 <bob@example.net>: Recipient address rejected: User unknown
+//! ```
+//!
+//! Postfix, Sendmail, modern Exim, Exchange / Office 365, Gmail and Amazon SES all send this format.
+
+use domain::people::EmailAddress;
+use mail_parser::Message;
+
+use crate::fields::{self, Fields};
+use crate::{BounceReport, BouncedRecipient, DeliveryAction, codes, legacy, mail, verp};
+
+const STATUS_PARTS: &[(&str, &str)] =
+    &[("message", "delivery-status"), ("message", "global-delivery-status")];
+
+/// What a message is as a delivery status notification.
+pub(crate) enum Dsn {
+    /// Not a DSN.
+    NotOne,
+    /// A DSN that only reports successful deliveries (`Action: delivered`, `relayed`, `expanded`).
+    OnlySuccesses,
+    /// A DSN about failed or delayed recipients; also one whose status part is missing or unreadable (then
+    /// the recipients come from its human-readable part, or there are none and only VERP ties it to an
+    /// email).
+    Bounce(BounceReport),
+}
+
+/// Reads the message as a delivery status notification.
+pub(crate) fn read(message: &Message<'_>) -> Dsn {
+    let status_parts: Vec<_> = mail::parts_of_type(message, STATUS_PARTS).collect();
+    if status_parts.is_empty() && !mail::is_report(message, "delivery-status") {
+        return Dsn::NotOne;
+    }
+    let mut recipients: Vec<BouncedRecipient> = Vec::new();
+    let mut successes = 0;
+    for part in &status_parts {
+        let blocks = fields::blocks(&mail::part_text(part));
+        let per_recipient =
+            blocks.into_iter().filter(|b| b.has("final-recipient") || b.has("original-recipient"));
+        for block in per_recipient {
+            match recipient(&block) {
+                Entry::Reported(found) => {
+                    if !recipients.iter().any(|r| r.address == found.address && r.action == found.action) {
+                        recipients.push(*found);
+                    }
+                }
+                Entry::Delivered => successes += 1,
+                Entry::Unreadable => {}
+            }
+        }
+    }
+    if recipients.is_empty() && successes > 0 {
+        return Dsn::OnlySuccesses;
+    }
+
+    let mut evidence = "delivery status notification (RFC 3464)".to_string();
+    if recipients.iter().any(|r| r.diagnostic.is_empty()) {
+        // Some servers leave out Diagnostic-Code, and a truncated report loses it: the human-readable part
+        // may still give the server's words.
+        fill_in_from_text(&mut recipients, &legacy::recipients_in_text(message));
+    }
+    if recipients.is_empty() {
+        // A mangled report: the human-readable part may still name the recipients.
+        recipients = legacy::recipients_in_text(message);
+        evidence = "delivery status notification (RFC 3464) without readable recipient fields".to_string();
+    }
+    let copy = mail::returned_copy(message);
+    let verp_email_id = copy.as_ref().and_then(|c| verp::email_id_among(&c.return_path));
+    Dsn::Bounce(BounceReport {
+        recipients,
+        original_message_id: copy.and_then(|c| c.message_id),
+        verp_email_id,
+        evidence,
+    })
+}
+
+/// Recipients without the server's words take them (and the status code, when they have none) from the
+/// report's human-readable part.
+fn fill_in_from_text(recipients: &mut [BouncedRecipient], from_text: &[BouncedRecipient]) {
+    for recipient in recipients.iter_mut().filter(|r| r.diagnostic.is_empty()) {
+        let Some(told) = from_text.iter().find(|t| t.address == recipient.address) else {
+            continue;
+        };
+        let status = if recipient.status.is_empty() { told.status.clone() } else { recipient.status.clone() };
+        let mut filled = BouncedRecipient::new(
+            recipient.address.clone(),
+            recipient.action,
+            status,
+            told.diagnostic.clone(),
+        );
+        filled.remote_mta = recipient.remote_mta.take();
+        filled.final_recipient = recipient.final_recipient.take();
+        *recipient = filled;
+    }
+}
+
+enum Entry {
+    Reported(Box<BouncedRecipient>),
+    Delivered,
+    Unreadable,
+}
+
+/// One per-recipient block.
+fn recipient(block: &Fields) -> Entry {
+    let address_of = |name: &str| {
+        block.get(name).and_then(|v| mail::addresses_in(fields::without_type(v)).into_iter().next())
+    };
+    let original = address_of("original-recipient");
+    let final_recipient = address_of("final-recipient");
+    let Some(address) = original.clone().or_else(|| final_recipient.clone()) else {
+        return Entry::Unreadable;
+    };
+
+    let diagnostic = block.get("diagnostic-code").map(fields::without_type).unwrap_or_default().to_string();
+    let status = status(block.get("status"), &diagnostic);
+    let action = match block.get("action").map(|a| a.trim().to_ascii_lowercase()).as_deref() {
+        Some("failed") => DeliveryAction::Failed,
+        Some("delayed") => DeliveryAction::Delayed,
+        Some("delivered" | "relayed" | "expanded") => return Entry::Delivered,
+        // No or an unknown action: the class of the code says.
+        _ if status.starts_with('4') => DeliveryAction::Delayed,
+        _ if status.starts_with('2') => return Entry::Delivered,
+        _ => DeliveryAction::Failed,
+    };
+
+    let mut found = BouncedRecipient::new(address.clone(), action, status, diagnostic);
+    found.remote_mta = block.get("remote-mta").map(|v| fields::without_type(v).to_string());
+    found.final_recipient = final_recipient.filter(|f: &EmailAddress| *f != address);
+    Entry::Reported(Box::new(found))
+}
+
+/// The `Status` field, or the code in the diagnostic when the field is missing or only says `X.0.0` and the
+/// server's words are more specific.
+fn status(field: Option<&str>, diagnostic: &str) -> String {
+    let field = field.and_then(|f| f.split_whitespace().next()).and_then(codes::parse_status);
+    let from_diagnostic = codes::find_status(diagnostic);
+    match (field, from_diagnostic) {
+        (Some(field), Some(specific)) if field.ends_with(".0.0") && !specific.ends_with(".0.0") => specific,
+        (Some(field), _) => field,
+        (None, Some(specific)) => specific,
+        (None, None) => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block(text: &str) -> Fields {
+        fields::blocks(text).pop().unwrap_or_default()
+    }
+
+    fn reported(text: &str) -> BouncedRecipient {
+        match recipient(&block(text)) {
+            Entry::Reported(found) => *found,
+            _ => panic!("expected a reported recipient in {text}"),
+        }
+    }
+
+    #[test]
+    fn a_generic_status_gives_way_to_the_diagnostics_code() {
+        assert_eq!(status(Some("5.0.0"), "550 5.1.1 user unknown"), "5.1.1");
+        assert_eq!(status(Some("5.2.2 (mailbox full)"), "552 quota"), "5.2.2");
+        assert_eq!(status(None, "550-5.7.1 policy"), "5.7.1");
+        assert_eq!(status(Some("bogus"), "550 no code"), "");
+    }
+
+    #[test]
+    fn the_original_recipient_is_the_address_and_a_different_final_one_is_kept() {
+        let found = reported(
+            "Original-Recipient: rfc822;bob@example.net\nFinal-Recipient: rfc822; robert@mail.example.net\n\
+             Action: failed\nStatus: 5.2.2\nDiagnostic-Code: smtp; 552 5.2.2 Mailbox full\n",
+        );
+        assert_eq!(found.address.as_str(), "bob@example.net");
+        assert_eq!(found.final_recipient.map(|a| a.to_string()).as_deref(), Some("robert@mail.example.net"));
+        assert_eq!(found.diagnostic, "552 5.2.2 Mailbox full");
+        assert_eq!(found.smtp_code, Some(552));
+        assert!(!found.hard);
+    }
+
+    #[test]
+    fn a_missing_action_follows_the_class_and_successes_are_not_bounces() {
+        let delayed = reported("Final-Recipient: rfc822; bob@example.net\nStatus: 4.4.1\n");
+        assert_eq!(delayed.action, DeliveryAction::Delayed);
+        let relayed = block("Final-Recipient: rfc822; bob@example.net\nAction: relayed\nStatus: 2.0.0\n");
+        assert!(matches!(recipient(&relayed), Entry::Delivered));
+        let nobody = block("Final-Recipient: rfc822; not an address\nAction: failed\n");
+        assert!(matches!(recipient(&nobody), Entry::Unreadable));
+    }
+}
