@@ -30,18 +30,22 @@ use crate::status::Status;
 
 /// What one email's recipient did with it, raw and as counted for people (human).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EmailEngagement {
     pub views_raw: u32,
     pub views_human: u32,
     pub clicks_raw: u32,
     pub clicks_human: u32,
     pub replies: u32,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub first_activity: Option<Instant>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub last_activity: Option<Instant>,
 }
 
 /// Why an event was not counted. Nothing changed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Error, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NotCounted {
     #[error("the event belongs to another email")]

@@ -28,6 +28,7 @@ use crate::ids::Instant;
 
 /// Whether a view or click was a person's, and why the classifier thinks so.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Verdict {
     pub human: bool,
     pub reason: Reason,
@@ -50,6 +51,7 @@ impl fmt::Display for Verdict {
 /// Why a view or click was judged human or machine. The serde name (`privacy_proxy`, …) is stable and is
 /// what settings and stored verdicts use; `Display` is the sentence the UI shows as the "why".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     /// A privacy proxy (Apple Mail Privacy Protection) loaded the images whether or not anyone read the email.
@@ -135,6 +137,7 @@ impl fmt::Display for Reason {
 
 /// Which events a rule looks at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Applies {
     Views,
@@ -166,6 +169,7 @@ impl fmt::Display for Applies {
 /// One rule of the classifier. Rules are tried in the order of [`ClassifierSettings::rules`]; the first that
 /// fires decides the reason.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum Rule {
     /// A known proxy, scanner or program, recognised by its user agent and/or the network it comes from.
@@ -253,6 +257,7 @@ fn burst_threshold(min_distinct_links: u32, tracked_links: Option<u32>) -> usize
 /// A known proxy, scanner or program. It matches an event when its user-agent test (if it has one) and its
 /// network test (if it has one) both pass; a rule with neither test matches nothing.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentRule {
     /// Who this is, for people reading the settings, e.g. "Apple Mail Privacy Protection".
     pub name: String,
@@ -306,8 +311,10 @@ fn parse_ip(text: &str) -> Option<IpAddr> {
 
 /// An IP network in CIDR form, e.g. `17.0.0.0/8` or `2620:149::/32`. A bare address is a network of one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "String", into = "String")]
 pub struct IpNetwork {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     address: IpAddr,
     prefix: u8,
 }
@@ -424,6 +431,7 @@ impl fmt::Display for IpNetwork {
 ///
 /// An event with no user agent or IP address is not judged by the agent rules: unknown is not a machine.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct ClassifierSettings {
     pub rules: Vec<Rule>,
@@ -596,9 +604,11 @@ impl ClassifierSettings {
 
 /// What the classifier knows about the email an event belongs to.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EmailContext {
     /// When the receiving server accepted the email, if it has been delivered.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub delivered_at: Option<Instant>,
     /// How many distinct tracked links the email has, when known.
     #[serde(default)]

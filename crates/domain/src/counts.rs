@@ -11,6 +11,7 @@ use crate::status::Status;
 
 /// One change to the set of emails, as far as counts are concerned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum CountChange {
     Added(Status),
     Removed(Status),
@@ -19,6 +20,7 @@ pub enum CountChange {
 
 /// The number of emails in each folder.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FolderCounts {
     counts: [u64; 8],
 }

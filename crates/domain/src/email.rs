@@ -13,13 +13,16 @@ use crate::status::{EmailKind, Status, TransitionError, check_transition};
 
 /// When a scheduled email goes out, and the IANA time zone the rep chose the time in.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Schedule {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Instant,
     pub time_zone: String,
 }
 
 /// One email to one recipient. Bulk and group sends are one email per recipient, tied by `batch`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Email {
     pub id: EmailId,
     pub owner: UserId,
@@ -41,7 +44,9 @@ pub struct Email {
     #[serde(default)]
     pub batch: Option<BatchId>,
     pub kind: EmailKind,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Instant,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub updated_at: Instant,
     #[serde(default)]
     pub schedule: Option<Schedule>,
@@ -53,12 +58,16 @@ pub struct Email {
     #[serde(default)]
     pub success: bool,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub sent_at: Option<Instant>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub delivered_at: Option<Instant>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub failed_at: Option<Instant>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub archived_at: Option<Instant>,
 }
 
@@ -71,6 +80,7 @@ pub const MAX_CC: usize = 50;
 
 /// Why an email's content cannot be accepted.
 #[derive(Clone, Debug, PartialEq, Eq, Error, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum EmailError {
     #[error("the subject contains a line break or control character")]
     SubjectControlCharacter,
@@ -88,6 +98,7 @@ pub enum EmailError {
 
 /// A status change that happened: what the folder counts need to follow it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Transition {
     pub from: Status,
     pub to: Status,
@@ -218,6 +229,7 @@ impl Email {
 
 /// What the rep can do to an email from its row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum QuickAction {
     Archive,
@@ -236,6 +248,7 @@ pub enum QuickAction {
 
 /// Why an email cannot be deleted.
 #[derive(Clone, Debug, PartialEq, Eq, Error, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum DeleteError {
     #[error("emails that belong to a campaign cannot be deleted")]
     InCampaign,

@@ -12,10 +12,12 @@ use crate::people::EmailAddress;
 
 /// One raw engagement event, as recorded.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EngagementEvent {
     pub id: EventId,
     pub email: EmailId,
     pub recipient: EmailAddress,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Instant,
     pub kind: EventKind,
     #[serde(default)]
@@ -30,6 +32,7 @@ pub struct EngagementEvent {
 
 /// What happened.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
     /// The open-tracking pixel was fetched.
@@ -65,6 +68,7 @@ impl EventKind {
 
 /// What a receiving server said when it refused or delayed a message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Bounce {
     /// The enhanced status code (RFC 3463), e.g. `5.1.1`; empty when the server gave none.
     pub status: String,
@@ -91,6 +95,7 @@ impl Bounce {
 
 /// Why a message bounced, in Sisimai's vocabulary.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum BounceReason {
     UserUnknown,

@@ -12,6 +12,7 @@ use crate::Status;
 
 /// The three main tabs of the email command center.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MainTab {
     Sent,
@@ -43,6 +44,7 @@ impl MainTab {
 
 /// A sub-tab: one per status, so every email lives in exactly one folder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Folder {
     Delivered,

@@ -14,6 +14,7 @@ use crate::ids::{CampaignId, PersonId};
 
 /// An email address that has been checked and normalised (trimmed, lower-case).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct EmailAddress(String);
 
@@ -95,6 +96,7 @@ impl<'de> Deserialize<'de> for EmailAddress {
 
 /// Someone the rep emails.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Person {
     pub id: PersonId,
     pub email: EmailAddress,
@@ -158,6 +160,7 @@ impl Person {
 
 /// A campaign emails can belong to. Campaign emails cannot be deleted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Campaign {
     pub id: CampaignId,
     pub name: String,
@@ -165,6 +168,7 @@ pub struct Campaign {
 
 /// A field a template can name as `{{field}}`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MergeField {
     FirstName,
@@ -206,6 +210,7 @@ impl MergeField {
 
 /// Why a template could not be filled in for a person.
 #[derive(Clone, Debug, PartialEq, Eq, Error, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum MergeError {
     #[error("the template names {{{{{0}}}}}, which is not a merge field")]
     UnknownField(String),

@@ -60,6 +60,7 @@ use crate::status::Status;
 
 /// A search: filters combined with AND, OR and NOT. Asked of one email at a time.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(no_recursion))]
 #[serde(rename_all = "snake_case")]
 pub enum Query {
     /// Every part matches (AND). With no parts it matches every email.
@@ -74,6 +75,7 @@ pub enum Query {
 
 /// One condition on an email, its engagement or its person.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Filter {
     /// The email belongs to a campaign with this name (case-insensitive, surrounding spaces ignored).
@@ -108,6 +110,7 @@ pub enum Filter {
 
 /// How often something happened for an engagement filter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Count {
     /// At least once.
@@ -131,6 +134,7 @@ impl Count {
 
 /// Which instant of an email a date filter looks at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DateField {
     Created,
@@ -166,6 +170,7 @@ impl DateField {
 
 /// Days in UTC: from `from` (inclusive) up to `before` (exclusive). A side left out is open.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DateRange {
     #[serde(default)]
     pub from: Option<NaiveDate>,
@@ -1408,6 +1413,7 @@ impl Node {
 
 /// A search the rep saved: a dynamic list of people in the sidebar.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SavedSearch {
     pub id: SavedSearchId,
     pub name: String,
@@ -1416,6 +1422,7 @@ pub struct SavedSearch {
 
 /// A person entered (`entered: true`) or left a saved search.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MembershipChange {
     pub search: SavedSearchId,
     pub person: PersonId,

@@ -7,6 +7,7 @@ use thiserror::Error;
 
 /// Where an email is in its life. Every status files the email in exactly one [`crate::Folder`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Draft,
@@ -35,6 +36,7 @@ impl Status {
 
 /// How an email came to be: alone, one of a bulk "Select and Send", or one of a group send.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EmailKind {
     Single,

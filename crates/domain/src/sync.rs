@@ -32,16 +32,19 @@ pub const PROTOCOL_VERSION: u16 = 1;
 
 /// One change the rep made, queued in the app's outbox and pushed to the endpoint.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Mutation {
     /// Makes the mutation happen at most once, however often it is pushed.
     pub key: IdempotencyKey,
     /// When the rep made the change (the client's clock; informative only).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub made_at: Instant,
     pub op: Operation,
 }
 
 /// What a mutation does.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Operation {
     /// Create or update an email by its client-generated id (content of a draft or scheduled email).
@@ -114,6 +117,7 @@ impl Operation {
 
 /// A batch of mutations, in the order the rep made them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushRequest {
     pub version: u16,
     pub mutations: Vec<Mutation>,
@@ -121,6 +125,7 @@ pub struct PushRequest {
 
 /// The outcome of each mutation of a push, in the same order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResponse {
     pub version: u16,
     pub outcomes: Vec<MutationOutcome>,
@@ -128,6 +133,7 @@ pub struct PushResponse {
 
 /// What became of one mutation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum MutationOutcome {
     /// Applied now; its effects are in the change feed at `seq`.
@@ -150,6 +156,7 @@ impl MutationOutcome {
 
 /// A position in a user's change feed: everything up to and including this sequence number has been seen.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Cursor(pub u64);
 
@@ -173,6 +180,7 @@ impl FromStr for Cursor {
 
 /// A record as the change feed carries it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Record {
     Email {
@@ -207,6 +215,7 @@ pub enum Record {
 
 /// One entry of the change feed: a record as it is after the change numbered `seq`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Change {
     pub seq: u64,
     pub record: Record,
@@ -214,6 +223,7 @@ pub struct Change {
 
 /// One page of the change feed, in order of `seq`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangePage {
     pub version: u16,
     pub changes: Vec<Change>,
@@ -237,6 +247,7 @@ impl ChangePage {
 
 /// What kind of error an error body reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     InvalidInput,
@@ -271,6 +282,7 @@ impl ErrorCode {
 
 /// The body of every error answer: a code for programs, a message for people, and the field at fault.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Error)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[error("{message}")]
 pub struct ErrorBody {
     pub code: ErrorCode,

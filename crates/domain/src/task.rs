@@ -50,6 +50,7 @@ pub const MORNING: NaiveTime = match NaiveTime::from_hms_opt(9, 0, 0) {
 /// What kind of work a task is. The queue opens a pre-filled compose for Email and shows the number and
 /// talking points for Call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TaskType {
     Email,
@@ -79,6 +80,7 @@ impl TaskType {
 
 /// How much a task matters. Ordered: `Low < Normal < High < Urgent`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     Low,
@@ -107,6 +109,7 @@ impl Priority {
 
 /// Where a task stands. Done and Skipped both close it and record when.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TaskStatus {
     #[default]
@@ -117,6 +120,7 @@ pub enum TaskStatus {
 
 /// How the task came to be.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Origin {
     /// The rep created it on the board.
@@ -130,6 +134,7 @@ pub enum Origin {
 
 /// When a task is due: a calendar date in the rep's zone, and optionally a wall-clock time that day.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Due {
     pub date: NaiveDate,
     #[serde(default)]
@@ -161,6 +166,7 @@ impl Due {
 
 /// One task on the board.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Task {
     pub id: TaskId,
     #[serde(rename = "type")]
@@ -176,6 +182,7 @@ pub struct Task {
     pub status: TaskStatus,
     /// When the task was done or skipped; `None` while it is open.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub completed_at: Option<Instant>,
     #[serde(default)]
     pub person: Option<PersonId>,
@@ -183,12 +190,15 @@ pub struct Task {
     pub email: Option<EmailId>,
     #[serde(default)]
     pub origin: Origin,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Instant,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub updated_at: Instant,
 }
 
 /// Why a task is not acceptable, or an operation on it is refused.
 #[derive(Clone, Debug, PartialEq, Eq, Error, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum TaskError {
     #[error("the task needs a title")]
     EmptyTitle,
@@ -210,6 +220,7 @@ pub enum TaskError {
 
 /// Why a time zone name was refused.
 #[derive(Clone, Debug, PartialEq, Eq, Error, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum TimeZoneError {
     #[error("no time zone was given (expected an IANA name like Europe/Rome)")]
     Missing,
@@ -460,6 +471,7 @@ pub struct TaskChanges {
 
 /// A column of the task board.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Column {
     Overdue,
@@ -504,6 +516,7 @@ impl Column {
 
 /// Which tasks to show: a type and a priority filter. An empty set lets everything through.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskFilter {
     #[serde(default)]
     pub types: BTreeSet<TaskType>,
@@ -520,6 +533,7 @@ impl TaskFilter {
 
 /// How many tasks each column holds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BoardCounts {
     pub overdue: usize,
     pub today: usize,
@@ -611,6 +625,7 @@ impl<'a> TaskBoard<'a> {
 
 /// The quick snooze choices, and a picked date.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "choice", rename_all = "snake_case")]
 pub enum Snooze {
     /// Three hours from now, rounded up to the next quarter hour.
@@ -696,6 +711,7 @@ pub fn delete_many(tasks: &mut Vec<Task>, ids: &[TaskId]) -> Vec<Task> {
 
 /// What the rep does with the current task of the queue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum QueueStep {
     /// Mark it done and go on.
@@ -710,6 +726,7 @@ pub enum QueueStep {
 
 /// Why the queue refused a step.
 #[derive(Clone, Debug, PartialEq, Eq, Error, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum QueueError {
     #[error("task {got} is not the task the queue is on")]
     NotCurrent { got: TaskId },
@@ -718,6 +735,7 @@ pub enum QueueError {
 /// "Start tasks": walks the tasks due now (Overdue, then Today, in board order), one at a time. The queue
 /// is fixed when it starts: snoozing or completing a task does not reshuffle it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskQueue {
     ids: Vec<TaskId>,
     position: usize,
@@ -810,6 +828,7 @@ impl TaskQueue {
 
 /// Why an engagement event suggests a follow-up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FollowUpReason {
     Viewed,
@@ -820,6 +839,7 @@ pub enum FollowUpReason {
 /// The follow-up task an engagement event suggests, as data: the UI phrases it in the rep's language
 /// ("Call Ana: clicked the pricing link") and creates it with [`FollowUpSuggestion::into_task`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FollowUpSuggestion {
     pub task_type: TaskType,
     pub priority: Priority,
@@ -830,6 +850,7 @@ pub struct FollowUpSuggestion {
     pub email: EmailId,
     pub event: EventId,
     /// When the event happened.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Instant,
 }
 

@@ -11,11 +11,13 @@ use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use domain::classify::ClassifierSettings;
-use domain::sync::{ChangePage, Cursor, ErrorCode, Operation, PROTOCOL_VERSION, PushRequest, PushResponse};
+use domain::sync::{
+    ChangePage, Cursor, ErrorBody, ErrorCode, Operation, PROTOCOL_VERSION, PushRequest, PushResponse,
+};
 use domain::{Campaign, Email, EmailId, Person, SavedSearchId, TaskId, UserId};
 use futures_util::Stream;
 use serde::{Deserialize, Serialize};
@@ -25,6 +27,9 @@ use tokio_stream::wrappers::BroadcastStream;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
+use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::actions::{self, Applied};
 use crate::error::ApiError;
@@ -80,18 +85,10 @@ pub fn router(state: AppState) -> Router {
     let app = ServeDir::new(&state.app_dir)
         .append_index_html_on_directories(true)
         .fallback(ServeFile::new(state.app_dir.join("index.html")));
-    let api = Router::new()
-        .route("/emails/{id}", put(put_email).get(get_email).delete(delete_email))
-        .route("/emails/{id}/{action}", post(email_action))
-        .route("/people/{id}", put(put_person).delete(delete_person))
-        .route("/campaigns/{id}", put(put_campaign))
-        .route("/tasks/{id}", put(put_task).delete(delete_task))
-        .route("/saved-searches/{id}", put(put_saved_search).delete(delete_saved_search))
-        .route("/sync", post(push))
-        .route("/changes", get(changes))
-        .route("/changes/stream", get(change_stream))
-        .route("/inbound", post(crate::inbound_http::inbound))
-        .route("/me", get(me))
+    let (api, doc) = api();
+    let doc = Arc::new(doc);
+    let api = api
+        .route("/openapi.json", get(move || std::future::ready(Json(doc.as_ref().clone()))))
         .fallback(|| async { ApiError::not_found("API route") })
         .layer(cors(&state.allowed_origins));
     Router::new()
@@ -107,6 +104,89 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The API routes and their OpenAPI document, made from the same list of handlers so neither can name a
+/// route the other lacks.
+pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(put_email, get_email, delete_email))
+        .routes(routes!(send_email))
+        .routes(routes!(schedule_email))
+        .routes(routes!(unschedule_email))
+        .routes(routes!(cancel_email))
+        .routes(routes!(archive_email))
+        .routes(routes!(unarchive_email))
+        .routes(routes!(retry_email))
+        .routes(routes!(mark_success))
+        .routes(routes!(put_person, delete_person))
+        .routes(routes!(put_campaign))
+        .routes(routes!(put_task, delete_task))
+        .routes(routes!(put_saved_search, delete_saved_search))
+        .routes(routes!(push))
+        .routes(routes!(changes))
+        .routes(routes!(change_stream))
+        .routes(routes!(crate::inbound_http::inbound))
+        .routes(routes!(me))
+        .split_for_parts()
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Command Center endpoint", description = "Emails, people, campaigns, tasks and saved searches \
+        of one user, their sending and engagement, and the change feed the app syncs from. Every route but \
+        `/inbound` takes `Authorization: Bearer <token from endpoint user add>`."),
+    servers((url = "/api/v1")),
+    modifiers(&BearerAuth),
+    components(schemas(
+        MutationAnswer, ErrorBody, Me, Email, ChangePage, PushRequest, PushResponse,
+        // Reached only through the recursive `Query`, whose children are not collected on their own.
+        domain::search::Filter,
+    )),
+    security(("bearer" = [])),
+    tags(
+        (name = "emails", description = "Create, send, schedule and file emails"),
+        (name = "records", description = "People, campaigns, tasks and saved searches"),
+        (name = "sync", description = "The outbox push and the change feed"),
+        (name = "inbound", description = "Raw mail from the mail server"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components
+            .add_security_scheme("inbound_secret", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+/// What every mutation can answer.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // only read by the OpenAPI document
+enum MutationResponses {
+    /// Applied (or replayed: the same `Idempotency-Key` was applied before).
+    #[response(status = 200)]
+    Applied(MutationAnswer),
+    /// Invalid input: bad address, line break in a header, unknown field, malformed JSON, mismatched id.
+    #[response(status = 400)]
+    Invalid(ErrorBody),
+    /// No or wrong bearer token.
+    #[response(status = 401)]
+    Unauthorized(ErrorBody),
+    /// No such record for this user.
+    #[response(status = 404)]
+    NotFound(ErrorBody),
+    /// The change is not allowed in the record's current state (e.g. editing an email already sent).
+    #[response(status = 409)]
+    Conflict(ErrorBody),
+    /// The body is larger than the limit.
+    #[response(status = 413)]
+    TooLarge(ErrorBody),
 }
 
 /// Pages on the listed origins (a CRM embedding the widget) may call the API with a token.
@@ -125,7 +205,7 @@ fn cors(origins: &[String]) -> CorsLayer {
 
 use axum::http::HeaderName;
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Health {
     status: &'static str,
     database: &'static str,
@@ -141,18 +221,23 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 struct Me {
+    /// The user's number.
     user: i64,
+    /// The sync protocol version this endpoint speaks.
     protocol: u16,
 }
 
+/// Who the token belongs to.
+#[utoipa::path(get, path = "/me", tag = "sync", responses(
+    (status = 200, body = Me), (status = 401, body = ErrorBody)))]
 async fn me(AuthUser(user): AuthUser) -> Json<Me> {
     Json(Me { user: user.0, protocol: PROTOCOL_VERSION })
 }
 
 /// The answer to a REST mutation: the change number its result has in the feed.
-#[derive(Serialize, Deserialize, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, PartialEq, Eq, ToSchema)]
 pub struct MutationAnswer {
     pub seq: u64,
     /// True when this was a replay of an idempotency key already applied.
@@ -205,6 +290,10 @@ fn same_id(path: impl ToString, body: impl ToString) -> Result<(), ApiError> {
     }
 }
 
+/// Creates or updates an email by its client-generated id. The same body again is a no-op; a different
+/// body once the email has left Draft/Scheduled is a 409.
+#[utoipa::path(put, path = "/emails/{id}", tag = "emails", request_body = Email,
+    params(("id" = EmailId, Path), IdempotencyKey), responses(MutationResponses))]
 async fn put_email(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -216,6 +305,9 @@ async fn put_email(
     run(&state, user, &headers, Operation::PutEmail { email: Box::new(email) }).await
 }
 
+/// One email as the endpoint has it.
+#[utoipa::path(get, path = "/emails/{id}", tag = "emails", params(("id" = EmailId, Path)), responses(
+    (status = 200, body = Email), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_email(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -224,6 +316,9 @@ async fn get_email(
     state.store.email(user, id).await?.map(Json).ok_or_else(|| ApiError::not_found("email"))
 }
 
+/// Deletes an email that may be deleted (never one being sent).
+#[utoipa::path(delete, path = "/emails/{id}", tag = "emails",
+    params(("id" = EmailId, Path), IdempotencyKey), responses(MutationResponses))]
 async fn delete_email(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -233,49 +328,69 @@ async fn delete_email(
     run(&state, user, &headers, Operation::DeleteEmail { email: id }).await
 }
 
-#[derive(Deserialize, Serialize, Default)]
+/// The body of `POST /emails/{id}/schedule`.
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ActionBody {
-    #[serde(default)]
-    schedule: Option<domain::Schedule>,
+struct ScheduleBody {
+    schedule: domain::Schedule,
 }
 
-async fn email_action(
-    State(state): State<AppState>,
-    AuthUser(user): AuthUser,
-    Path((id, action)): Path<(EmailId, String)>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Result<Response, ApiError> {
-    let body: ActionBody = if body.iter().all(u8::is_ascii_whitespace) {
-        ActionBody::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| ApiError::new(ErrorCode::InvalidInput, e.to_string()))?
-    };
-    let op = match action.as_str() {
-        "send" => Operation::SendNow { email: id },
-        "schedule" => match body.schedule {
-            Some(schedule) => Operation::Schedule { email: id, schedule },
-            None => {
-                return Err(ApiError::field(
-                    ErrorCode::InvalidInput,
-                    "schedule",
-                    "schedule needs {\"schedule\": {\"at\", \"time_zone\"}}",
-                ));
-            }
-        },
-        "unschedule" | "cancel" => Operation::Unschedule { email: id },
-        "archive" => Operation::Archive { email: id },
-        "unarchive" => Operation::Unarchive { email: id },
-        "retry" => Operation::Retry { email: id },
-        "success" => Operation::MarkSuccess { email: id },
-        other => {
-            return Err(ApiError::new(ErrorCode::NotFound, format!("no email action called \"{other}\"")));
+/// The `Idempotency-Key` header every mutation takes: a retried request with the same key is applied once.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // only read by the OpenAPI document
+struct IdempotencyKey {
+    /// Any unique text per intended change (the app uses a UUID per outbox entry).
+    #[param(rename = "Idempotency-Key")]
+    idempotency_key: Option<String>,
+}
+
+/// Declares one email action route: `POST /emails/{id}/<name>` with an empty body.
+macro_rules! email_action {
+    ($handler:ident, $path:literal, $doc:literal, $op:ident) => {
+        #[doc = $doc]
+        #[utoipa::path(post, path = $path, tag = "emails",
+                    params(("id" = EmailId, Path), IdempotencyKey), responses(MutationResponses))]
+        async fn $handler(
+            State(state): State<AppState>,
+            AuthUser(user): AuthUser,
+            Path(id): Path<EmailId>,
+            headers: HeaderMap,
+        ) -> Result<Response, ApiError> {
+            run(&state, user, &headers, Operation::$op { email: id }).await
         }
     };
-    run(&state, user, &headers, op).await
 }
 
+email_action!(send_email, "/emails/{id}/send", "Sends a Draft (or Scheduled) email now.", SendNow);
+email_action!(
+    unschedule_email,
+    "/emails/{id}/unschedule",
+    "Takes a Scheduled email back to Draft.",
+    Unschedule
+);
+email_action!(cancel_email, "/emails/{id}/cancel", "Cancels a Scheduled email (back to Draft).", Unschedule);
+email_action!(archive_email, "/emails/{id}/archive", "Archives a Delivered email.", Archive);
+email_action!(unarchive_email, "/emails/{id}/unarchive", "Brings an Archived email back.", Unarchive);
+email_action!(retry_email, "/emails/{id}/retry", "Sends a Failed or Bounced email again.", Retry);
+email_action!(mark_success, "/emails/{id}/success", "Files an undelivered email as handled.", MarkSuccess);
+
+/// Schedules a Draft email, or moves a Scheduled one.
+#[utoipa::path(post, path = "/emails/{id}/schedule", tag = "emails", request_body = ScheduleBody,
+    params(("id" = EmailId, Path), IdempotencyKey), responses(MutationResponses))]
+async fn schedule_email(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+    Path(id): Path<EmailId>,
+    headers: HeaderMap,
+    StrictJson(body): StrictJson<ScheduleBody>,
+) -> Result<Response, ApiError> {
+    run(&state, user, &headers, Operation::Schedule { email: id, schedule: body.schedule }).await
+}
+
+/// Creates or updates a person.
+#[utoipa::path(put, path = "/people/{id}", tag = "records", request_body = Person,
+    params(("id" = domain::PersonId, Path), IdempotencyKey), responses(MutationResponses))]
 async fn put_person(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -287,6 +402,9 @@ async fn put_person(
     run(&state, user, &headers, Operation::PutPerson { person: Box::new(person) }).await
 }
 
+/// Deletes a person.
+#[utoipa::path(delete, path = "/people/{id}", tag = "records",
+    params(("id" = domain::PersonId, Path), IdempotencyKey), responses(MutationResponses))]
 async fn delete_person(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -296,6 +414,9 @@ async fn delete_person(
     run(&state, user, &headers, Operation::DeletePerson { person: id }).await
 }
 
+/// Creates or updates a campaign.
+#[utoipa::path(put, path = "/campaigns/{id}", tag = "records", request_body = Campaign,
+    params(("id" = domain::CampaignId, Path), IdempotencyKey), responses(MutationResponses))]
 async fn put_campaign(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -307,6 +428,9 @@ async fn put_campaign(
     run(&state, user, &headers, Operation::PutCampaign { campaign }).await
 }
 
+/// Creates or updates a task.
+#[utoipa::path(put, path = "/tasks/{id}", tag = "records", request_body = domain::task::Task,
+    params(("id" = TaskId, Path), IdempotencyKey), responses(MutationResponses))]
 async fn put_task(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -318,6 +442,9 @@ async fn put_task(
     run(&state, user, &headers, Operation::PutTask { task: Box::new(task) }).await
 }
 
+/// Deletes a task.
+#[utoipa::path(delete, path = "/tasks/{id}", tag = "records",
+    params(("id" = TaskId, Path), IdempotencyKey), responses(MutationResponses))]
 async fn delete_task(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -327,6 +454,9 @@ async fn delete_task(
     run(&state, user, &headers, Operation::DeleteTask { task: id }).await
 }
 
+/// Creates or updates a saved search.
+#[utoipa::path(put, path = "/saved-searches/{id}", tag = "records", request_body = domain::search::SavedSearch,
+    params(("id" = SavedSearchId, Path), IdempotencyKey), responses(MutationResponses))]
 async fn put_saved_search(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -338,6 +468,9 @@ async fn put_saved_search(
     run(&state, user, &headers, Operation::PutSavedSearch { search: Box::new(search) }).await
 }
 
+/// Deletes a saved search.
+#[utoipa::path(delete, path = "/saved-searches/{id}", tag = "records",
+    params(("id" = SavedSearchId, Path), IdempotencyKey), responses(MutationResponses))]
 async fn delete_saved_search(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -348,6 +481,9 @@ async fn delete_saved_search(
 }
 
 /// The app's outbox push: each mutation applied at most once per idempotency key, in order.
+#[utoipa::path(post, path = "/sync", tag = "sync", request_body = PushRequest, responses(
+    (status = 200, description = "One outcome per mutation, in order", body = PushResponse),
+    (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 async fn push(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -372,12 +508,18 @@ async fn push(
     Ok(Json(PushResponse { version: PROTOCOL_VERSION, outcomes }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ChangesQuery {
+    /// The cursor of the last page read (absent or empty: from the beginning).
     since: Option<String>,
+    /// Records per page, 1 to 1000 (default 500).
     limit: Option<u32>,
 }
 
+/// Every record and engagement event of the user changed after `since`, oldest first, one page at a time.
+#[utoipa::path(get, path = "/changes", tag = "sync", params(ChangesQuery), responses(
+    (status = 200, body = ChangePage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 async fn changes(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -395,6 +537,11 @@ async fn changes(
 
 /// Server-Sent Events: one `change` event (data: the newest change number) whenever the user's feed moves,
 /// plus one at connection with the current number.
+#[utoipa::path(get, path = "/changes/stream", tag = "sync",
+    params(("access_token" = Option<String>, Query, description = "The bearer token, for clients that cannot set headers (EventSource)")),
+    responses(
+        (status = 200, description = "`change` events whose data is the newest change number", content_type = "text/event-stream", body = String),
+        (status = 401, body = ErrorBody)))]
 async fn change_stream(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,

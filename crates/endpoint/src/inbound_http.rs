@@ -20,7 +20,7 @@ use crate::http::AppState;
 use crate::store::{Kind, Store, StoreError};
 use crate::tracking_http::{new_event, record_event};
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct InboundAnswer {
     /// What the message is: bounce, complaint, auto_reply, reply or other.
     pub kind: &'static str,
@@ -36,6 +36,15 @@ fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// One raw RFC 5322 message as the mail server pipes it. Authorised by the inbound secret, not a user token.
+#[utoipa::path(post, path = "/inbound", tag = "inbound",
+    request_body(content = String, content_type = "message/rfc822"),
+    security(("inbound_secret" = [])),
+    responses(
+        (status = 200, description = "Read, applied and kept", body = InboundAnswer),
+        (status = 400, body = domain::sync::ErrorBody),
+        (status = 401, body = domain::sync::ErrorBody),
+        (status = 413, body = domain::sync::ErrorBody)))]
 pub async fn inbound(
     State(state): State<AppState>,
     headers: HeaderMap,

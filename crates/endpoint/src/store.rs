@@ -116,7 +116,22 @@ pub struct Store {
     pool: SqlitePool,
 }
 
-pub type Tx = Transaction<'static, Sqlite>;
+/// One write transaction. Opaque outside this module: handlers and actions pass it to `Store`'s
+/// functions and end it with [`Tx::commit`] or [`Tx::rollback`], and never see the database driver, so a
+/// second backend (PostgreSQL) changes this module and nothing above it.
+pub struct Tx(Transaction<'static, Sqlite>);
+
+impl Tx {
+    /// Makes every write in the transaction durable at once.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        Ok(self.0.commit().await?)
+    }
+
+    /// Drops every write in the transaction.
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        Ok(self.0.rollback().await?)
+    }
+}
 
 impl Store {
     /// Opens (creating if needed) `commandcenter.sqlite3` in `data_dir` and brings its schema up to date.
@@ -150,7 +165,7 @@ impl Store {
     /// Starts a write transaction that holds the write lock from its first statement, so a read-then-write
     /// never fails half-way because another writer came in between.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+        Ok(Tx(self.pool.begin_with("BEGIN IMMEDIATE").await?))
     }
 
     // ----- users -------------------------------------------------------------------------------------
@@ -202,7 +217,7 @@ impl Store {
     async fn next_seq(tx: &mut Tx, user: UserId) -> Result<u64, StoreError> {
         let row = sqlx::query("INSERT INTO changes (user_id) VALUES (?) RETURNING seq")
             .bind(user.0)
-            .fetch_one(&mut **tx)
+            .fetch_one(&mut *tx.0)
             .await?;
         Ok(row.get::<i64, _>(0) as u64)
     }
@@ -218,7 +233,7 @@ impl Store {
             .bind(user.0)
             .bind(kind.name())
             .bind(id)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *tx.0)
             .await?;
         match row.and_then(|r| r.get::<Option<String>, _>(0)) {
             Some(body) => Ok(Some(decode(kind.name(), id, &body)?)),
@@ -271,7 +286,7 @@ impl Store {
         .bind(user.0)
         .bind(kind.name())
         .bind(id)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *tx.0)
         .await?
         .is_some();
         if !exists {
@@ -307,7 +322,7 @@ impl Store {
         .bind(status)
         .bind(due_at)
         .bind(email_id)
-        .execute(&mut **tx)
+        .execute(&mut *tx.0)
         .await?;
         Ok(seq)
     }
@@ -318,14 +333,14 @@ impl Store {
             .bind(user.0)
             .bind(kind.name())
             .bind(id)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *tx.0)
             .await?;
         Ok(row.map(|r| r.get::<i64, _>(0) as u64).unwrap_or(0))
     }
 
     /// Reads an email of `user` outside any transaction.
     pub async fn email(&self, user: UserId, id: EmailId) -> Result<Option<Email>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = Tx(self.pool.begin().await?);
         let email = Self::get(&mut tx, user, Kind::Email, &id.to_string()).await?;
         tx.commit().await?;
         Ok(email)
@@ -356,7 +371,7 @@ impl Store {
         )
         .bind(user.0)
         .bind(email.to_string())
-        .fetch_all(&mut **tx)
+        .fetch_all(&mut *tx.0)
         .await?;
         rows.into_iter().map(|r| decode("event", &r.get::<String, _>(0), &r.get::<String, _>(1))).collect()
     }
@@ -457,7 +472,7 @@ impl Store {
         let row = sqlx::query("SELECT request_hash, outcome FROM idempotency WHERE user_id = ? AND key = ?")
             .bind(user.0)
             .bind(key)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *tx.0)
             .await?;
         Ok(row.map(|r| (r.get(0), r.get(1))))
     }
@@ -478,7 +493,7 @@ impl Store {
         .bind(request_hash)
         .bind(outcome)
         .bind(millis(now))
-        .execute(&mut **tx)
+        .execute(&mut *tx.0)
         .await?;
         Ok(())
     }
@@ -495,7 +510,7 @@ impl Store {
             .bind(message_id)
             .bind(user.0)
             .bind(email.to_string())
-            .execute(&mut **tx)
+            .execute(&mut *tx.0)
             .await?;
         Ok(())
     }
@@ -534,7 +549,7 @@ impl Store {
         .bind(address)
         .bind(reason)
         .bind(millis(now))
-        .execute(&mut **tx)
+        .execute(&mut *tx.0)
         .await?;
         Ok(())
     }
@@ -544,7 +559,7 @@ impl Store {
         let row = sqlx::query("SELECT reason FROM suppressions WHERE user_id = ? AND address = ?")
             .bind(user.0)
             .bind(address)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *tx.0)
             .await?;
         Ok(row.map(|r| r.get(0)))
     }
