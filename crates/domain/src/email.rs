@@ -105,6 +105,49 @@ pub struct Transition {
 }
 
 impl Email {
+    /// A new email of `kind` from `sender` to `recipient`, created at `now`, with no content yet. A single
+    /// email starts as a draft; a bulk or group email (never a draft) starts scheduled for `now` in UTC
+    /// until the caller sets its schedule.
+    pub fn new(
+        id: EmailId,
+        sender: EmailAddress,
+        recipient: EmailAddress,
+        kind: EmailKind,
+        now: Instant,
+    ) -> Email {
+        let (status, schedule) = match kind {
+            EmailKind::Single => (Status::Draft, None),
+            EmailKind::Bulk | EmailKind::Group => {
+                (Status::Scheduled, Some(Schedule { at: now, time_zone: "UTC".into() }))
+            }
+        };
+        Email {
+            id,
+            owner: UserId(0),
+            sender,
+            recipient,
+            person: None,
+            cc: Vec::new(),
+            subject: String::new(),
+            html_body: String::new(),
+            text_body: String::new(),
+            campaign: None,
+            template: None,
+            batch: None,
+            kind,
+            created_at: now,
+            updated_at: now,
+            schedule,
+            status,
+            status_reason: None,
+            success: false,
+            sent_at: None,
+            delivered_at: None,
+            failed_at: None,
+            archived_at: None,
+        }
+    }
+
     /// The folder the email is filed in.
     pub fn folder(&self) -> Folder {
         Folder::of(self.status)
@@ -266,31 +309,24 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn draft(n: u128) -> Email {
-        Email {
-            id: EmailId::from_u128(n),
-            owner: UserId(1),
-            sender: EmailAddress::parse("rep@seller.com").unwrap(),
-            recipient: EmailAddress::parse("ana@acme.com").unwrap(),
-            person: None,
-            cc: vec![],
-            subject: "Pricing".into(),
-            html_body: "<p>Hi</p>".into(),
-            text_body: "Hi".into(),
-            campaign: None,
-            template: None,
-            batch: None,
-            kind: EmailKind::Single,
-            created_at: at(0),
-            updated_at: at(0),
-            schedule: None,
-            status: Status::Draft,
-            status_reason: None,
-            success: false,
-            sent_at: None,
-            delivered_at: None,
-            failed_at: None,
-            archived_at: None,
-        }
+        let sender = EmailAddress::parse("rep@seller.com").unwrap();
+        let recipient = EmailAddress::parse("ana@acme.com").unwrap();
+        let mut email = Email::new(EmailId::from_u128(n), sender, recipient, EmailKind::Single, at(0));
+        email.owner = UserId(1);
+        email.subject = "Pricing".into();
+        email.html_body = "<p>Hi</p>".into();
+        email.text_body = "Hi".into();
+        email
+    }
+
+    #[test]
+    fn a_bulk_email_starts_scheduled_never_as_a_draft() {
+        let sender = EmailAddress::parse("rep@seller.com").unwrap();
+        let recipient = EmailAddress::parse("ana@acme.com").unwrap();
+        let bulk = Email::new(EmailId::from_u128(9), sender, recipient, EmailKind::Bulk, at(1));
+        assert_eq!(bulk.status, Status::Scheduled);
+        assert_eq!(bulk.schedule.as_ref().map(|s| s.at), Some(at(1)));
+        assert!(bulk.validate().is_ok());
     }
 
     #[test]

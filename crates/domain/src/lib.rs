@@ -12,6 +12,7 @@ pub mod email;
 pub mod engagement;
 pub mod folder;
 pub mod ids;
+pub mod import;
 pub mod people;
 pub mod search;
 pub mod status;

@@ -414,6 +414,115 @@ pub fn settle_incoming_email(local: Option<&Email>, server: &Email, local_edit_w
     }
 }
 
+/// What an email operation does to the email it names.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EmailEffect {
+    /// The email as it is after the operation: store it.
+    Updated(Box<Email>),
+    /// The email is gone.
+    Deleted,
+}
+
+fn refused(message: impl Into<String>) -> ErrorBody {
+    ErrorBody::new(ErrorCode::TransitionRefused, message)
+}
+
+/// Applies an operation on an existing email (every [`Operation`] but `PutEmail` and the other records'),
+/// at `now`: the one rule the endpoint applies for real and the app applies at once on its own copy, until
+/// the change feed brings the endpoint's.
+///
+/// Send now and Retry schedule the email for `now` (keeping the time zone it had); Schedule needs a draft or
+/// a scheduled email and a known time zone; Unarchive needs an archived email; Mark as success a delivered
+/// one; Delete follows [`Email::check_delete`]. Every status change goes through the state machine.
+pub fn apply_to_email(email: &Email, op: &Operation, now: Instant) -> Result<EmailEffect, ErrorBody> {
+    let zone = || email.schedule.as_ref().map(|s| s.time_zone.clone()).unwrap_or_else(|| "UTC".into());
+    let (to, schedule) = match op {
+        Operation::SendNow { .. } => {
+            if !email.is_editable() {
+                return Err(refused(format!(
+                    "only a draft or a scheduled email can be sent now; this one is {:?}",
+                    email.status
+                )));
+            }
+            (Status::Scheduled, Some(Schedule { at: now, time_zone: zone() }))
+        }
+        Operation::Schedule { schedule, .. } => {
+            if schedule.time_zone.parse::<chrono_tz::Tz>().is_err() {
+                return Err(ErrorBody::new(
+                    ErrorCode::InvalidInput,
+                    format!("\"{}\" is not a known time zone", schedule.time_zone),
+                )
+                .with_field("schedule.time_zone"));
+            }
+            if !email.is_editable() {
+                return Err(refused(format!(
+                    "only a draft or a scheduled email can be scheduled; this one is {:?}",
+                    email.status
+                )));
+            }
+            (Status::Scheduled, Some(schedule.clone()))
+        }
+        Operation::Unschedule { .. } => (Status::Draft, None),
+        Operation::Archive { .. } => (Status::Archived, None),
+        Operation::Unarchive { .. } => {
+            if email.status != Status::Archived {
+                return Err(refused("only an archived email can be unarchived"));
+            }
+            (Status::Delivered, None)
+        }
+        Operation::Retry { .. } => {
+            if !matches!(email.status, Status::Failed | Status::Bounced | Status::Spam) {
+                return Err(refused(format!(
+                    "only a failed, bounced or spam email can be retried; this one is {:?}",
+                    email.status
+                )));
+            }
+            (Status::Scheduled, Some(Schedule { at: now, time_zone: zone() }))
+        }
+        Operation::MarkSuccess { .. } => {
+            if email.status != Status::Delivered {
+                return Err(refused("only a delivered email can be marked a success"));
+            }
+            let mut email = email.clone();
+            email.success = true;
+            email.updated_at = now;
+            return Ok(EmailEffect::Updated(Box::new(email)));
+        }
+        Operation::DeleteEmail { .. } => {
+            email.check_delete().map_err(|e| ErrorBody::new(ErrorCode::Conflict, e.to_string()))?;
+            return Ok(EmailEffect::Deleted);
+        }
+        _ => return Err(ErrorBody::new(ErrorCode::InvalidInput, "this operation is not an email action")),
+    };
+    let mut email = email.clone();
+    if let Some(schedule) = schedule {
+        email.schedule = Some(schedule);
+    }
+    if email.status != to {
+        email.transition(to, now, None).map_err(|e| refused(e.to_string()))?;
+    } else {
+        email.updated_at = now;
+    }
+    Ok(EmailEffect::Updated(Box::new(email)))
+}
+
+impl Operation {
+    /// The email an email action names (not `PutEmail`, which carries the whole email).
+    pub fn email_action_target(&self) -> Option<EmailId> {
+        match self {
+            Operation::SendNow { email }
+            | Operation::Schedule { email, .. }
+            | Operation::Unschedule { email }
+            | Operation::Archive { email }
+            | Operation::Unarchive { email }
+            | Operation::Retry { email }
+            | Operation::MarkSuccess { email }
+            | Operation::DeleteEmail { email } => Some(*email),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -518,5 +627,38 @@ mod tests {
             serde_json::to_value(&err).unwrap(),
             serde_json::json!({"code": "invalid_address", "message": "bad", "field": "to"})
         );
+    }
+
+    #[test]
+    fn email_actions_follow_the_state_machine_and_say_why_not() {
+        let now = at(5);
+        let mut email = draft(1);
+        let op = Operation::SendNow { email: email.id };
+        let EmailEffect::Updated(sent) = apply_to_email(&email, &op, now).unwrap() else { panic!() };
+        assert_eq!(sent.status, Status::Scheduled);
+        assert_eq!(sent.schedule.as_ref().map(|s| s.at), Some(now));
+
+        email.status = Status::Delivered;
+        let err = apply_to_email(&email, &Operation::SendNow { email: email.id }, now).unwrap_err();
+        assert_eq!(err.code, ErrorCode::TransitionRefused);
+        assert!(err.message.contains("Delivered"), "{err}");
+        let err = apply_to_email(&email, &Operation::Unarchive { email: email.id }, now).unwrap_err();
+        assert!(err.message.contains("only an archived"));
+        let EmailEffect::Updated(archived) =
+            apply_to_email(&email, &Operation::Archive { email: email.id }, now).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(archived.status, Status::Archived);
+        assert_eq!(
+            apply_to_email(&archived, &Operation::DeleteEmail { email: email.id }, now),
+            Ok(EmailEffect::Deleted)
+        );
+
+        let bad_zone = Schedule { at: now, time_zone: "Mars/Olympus".into() };
+        let err =
+            apply_to_email(&draft(2), &Operation::Schedule { email: email.id, schedule: bad_zone }, now)
+                .unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("schedule.time_zone"));
     }
 }

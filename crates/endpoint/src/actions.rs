@@ -5,8 +5,10 @@
 //! change number the result has in the feed.
 
 use chrono::Utc;
-use domain::sync::{ErrorBody, ErrorCode, MutationOutcome, Operation, PutEmail, settle_put_email};
-use domain::{Email, EmailId, Instant, Schedule, Status, UserId};
+use domain::sync::{
+    EmailEffect, ErrorBody, ErrorCode, MutationOutcome, Operation, PutEmail, apply_to_email, settle_put_email,
+};
+use domain::{Email, EmailId, Instant, Status, UserId};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
@@ -27,113 +29,20 @@ async fn load_email(tx: &mut Tx, user: UserId, id: EmailId) -> Result<Email, Api
     Store::get(tx, user, Kind::Email, &id.to_string()).await?.ok_or_else(|| ApiError::not_found("email"))
 }
 
-/// Moves an email through the domain's state machine and stores it.
-async fn transition(
-    tx: &mut Tx,
-    mut email: Email,
-    to: Status,
-    now: Instant,
-    schedule_at: Option<Schedule>,
-) -> Result<Applied, ApiError> {
-    if to == Status::Scheduled {
-        email.schedule = Some(schedule_at.unwrap_or(Schedule { at: now, time_zone: "UTC".into() }));
-    }
-    if email.status != to {
-        email.transition(to, now, None).map_err(|e| refused(ErrorCode::TransitionRefused, e.to_string()))?;
-    } else {
-        email.updated_at = now;
-    }
-    let seq = Store::put_email(tx, &email).await?;
-    Ok(Applied { seq, wakes_scheduler: to == Status::Scheduled })
-}
-
 /// Applies one operation for `user` inside `tx`.
 pub async fn apply(tx: &mut Tx, user: UserId, op: &Operation, now: Instant) -> Result<Applied, ApiError> {
+    if let Some(id) = op.email_action_target() {
+        let email = load_email(tx, user, id).await?;
+        return match apply_to_email(&email, op, now).map_err(ApiError)? {
+            EmailEffect::Updated(email) => {
+                let wakes_scheduler = email.status == Status::Scheduled;
+                Ok(Applied { seq: Store::put_email(tx, &email).await?, wakes_scheduler })
+            }
+            EmailEffect::Deleted => delete(tx, user, Kind::Email, &id.to_string()).await,
+        };
+    }
     match op {
         Operation::PutEmail { email } => put_email(tx, user, email, now).await,
-        Operation::SendNow { email } => {
-            let email = load_email(tx, user, *email).await?;
-            let tz = email.schedule.as_ref().map(|s| s.time_zone.clone()).unwrap_or_else(|| "UTC".into());
-            match email.status {
-                Status::Draft | Status::Scheduled => {
-                    transition(tx, email, Status::Scheduled, now, Some(Schedule { at: now, time_zone: tz }))
-                        .await
-                }
-                other => Err(refused(
-                    ErrorCode::TransitionRefused,
-                    format!("only a draft or a scheduled email can be sent now; this one is {other:?}"),
-                )),
-            }
-        }
-        Operation::Schedule { email, schedule } => {
-            if schedule.time_zone.parse::<chrono_tz::Tz>().is_err() {
-                return Err(ApiError::field(
-                    ErrorCode::InvalidInput,
-                    "schedule.time_zone",
-                    format!("\"{}\" is not a known time zone", schedule.time_zone),
-                ));
-            }
-            let email = load_email(tx, user, *email).await?;
-            if !email.is_editable() {
-                return Err(refused(
-                    ErrorCode::TransitionRefused,
-                    format!(
-                        "only a draft or a scheduled email can be scheduled; this one is {:?}",
-                        email.status
-                    ),
-                ));
-            }
-            transition(tx, email, Status::Scheduled, now, Some(schedule.clone())).await
-        }
-        Operation::Unschedule { email } => {
-            let email = load_email(tx, user, *email).await?;
-            transition(tx, email, Status::Draft, now, None).await
-        }
-        Operation::Archive { email } => {
-            let email = load_email(tx, user, *email).await?;
-            transition(tx, email, Status::Archived, now, None).await
-        }
-        Operation::Unarchive { email } => {
-            let email = load_email(tx, user, *email).await?;
-            if email.status != Status::Archived {
-                return Err(refused(
-                    ErrorCode::TransitionRefused,
-                    "only an archived email can be unarchived",
-                ));
-            }
-            transition(tx, email, Status::Delivered, now, None).await
-        }
-        Operation::Retry { email } => {
-            let email = load_email(tx, user, *email).await?;
-            if !matches!(email.status, Status::Failed | Status::Bounced | Status::Spam) {
-                return Err(refused(
-                    ErrorCode::TransitionRefused,
-                    format!(
-                        "only a failed, bounced or spam email can be retried; this one is {:?}",
-                        email.status
-                    ),
-                ));
-            }
-            let tz = email.schedule.as_ref().map(|s| s.time_zone.clone()).unwrap_or_else(|| "UTC".into());
-            transition(tx, email, Status::Scheduled, now, Some(Schedule { at: now, time_zone: tz })).await
-        }
-        Operation::MarkSuccess { email } => {
-            let mut email = load_email(tx, user, *email).await?;
-            if email.status != Status::Delivered {
-                return Err(refused(
-                    ErrorCode::TransitionRefused,
-                    "only a delivered email can be marked a success",
-                ));
-            }
-            email.success = true;
-            email.updated_at = now;
-            Ok(Applied { seq: Store::put_email(tx, &email).await?, wakes_scheduler: false })
-        }
-        Operation::DeleteEmail { email } => {
-            let stored = load_email(tx, user, *email).await?;
-            stored.check_delete().map_err(|e| refused(ErrorCode::Conflict, e.to_string()))?;
-            delete(tx, user, Kind::Email, &email.to_string()).await
-        }
         Operation::PutPerson { person } => put(tx, user, Kind::Person, &person.id.to_string(), person).await,
         Operation::DeletePerson { person } => delete(tx, user, Kind::Person, &person.to_string()).await,
         Operation::PutCampaign { campaign } => {
@@ -156,6 +65,8 @@ pub async fn apply(tx: &mut Tx, user: UserId, op: &Operation, now: Instant) -> R
         Operation::DeleteSavedSearch { search } => {
             delete(tx, user, Kind::SavedSearch, &search.to_string()).await
         }
+        // Email actions were applied above.
+        _ => Err(refused(ErrorCode::InvalidInput, "this operation names no email")),
     }
 }
 

@@ -197,10 +197,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .with_soon_after_delivery(Applies::Views, seconds)
             .with_soon_after_delivery(Applies::Clicks, seconds);
     }
-    let mut state = AppState::new(store.clone(), args.app_dir.clone(), keys.clone());
+    let mut state = AppState::new(store.clone(), args.app_dir.clone(), keys.clone(), classifier);
     state.inbound_secret = args.inbound_secret.clone();
     state.allowed_origins = args.allowed_origins.clone();
-    state.classifier = Arc::new(classifier);
 
     let settings = SendSettings {
         per_user_rate: args.send_rate,

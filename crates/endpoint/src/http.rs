@@ -35,6 +35,7 @@ use crate::actions::{self, Applied};
 use crate::error::ApiError;
 use crate::extract::{AuthUser, StrictJson};
 use crate::feed::Feed;
+use crate::recorder::Recorder;
 use crate::store::Store;
 use crate::tracking::TrackingKeys;
 
@@ -53,20 +54,31 @@ pub struct AppState {
     pub inbound_secret: Option<String>,
     pub classifier: Arc<ClassifierSettings>,
     pub allowed_origins: Vec<String>,
+    pub recorder: Recorder,
 }
 
 impl AppState {
     /// State over `store` with fresh notifications, a fresh tracking key and default settings.
-    pub fn new(store: Store, app_dir: PathBuf, keys: TrackingKeys) -> AppState {
+    /// Starts the tracking writer, so it must be called inside the runtime.
+    pub fn new(
+        store: Store,
+        app_dir: PathBuf,
+        keys: TrackingKeys,
+        classifier: ClassifierSettings,
+    ) -> AppState {
+        let feed = Feed::default();
+        let classifier = Arc::new(classifier);
+        let recorder = Recorder::start(store.clone(), classifier.clone(), feed.clone());
         AppState {
             store,
             app_dir,
-            feed: Feed::default(),
+            feed,
             wake: Arc::new(Notify::new()),
             keys,
             inbound_secret: None,
-            classifier: Arc::new(ClassifierSettings::default()),
+            classifier,
             allowed_origins: Vec::new(),
+            recorder,
         }
     }
 
@@ -225,6 +237,8 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
 struct Me {
     /// The user's number.
     user: i64,
+    /// The user's address (the sender of their emails).
+    email: String,
     /// The sync protocol version this endpoint speaks.
     protocol: u16,
 }
@@ -232,8 +246,9 @@ struct Me {
 /// Who the token belongs to.
 #[utoipa::path(get, path = "/me", tag = "sync", responses(
     (status = 200, body = Me), (status = 401, body = ErrorBody)))]
-async fn me(AuthUser(user): AuthUser) -> Json<Me> {
-    Json(Me { user: user.0, protocol: PROTOCOL_VERSION })
+async fn me(State(state): State<AppState>, AuthUser(user): AuthUser) -> Result<Json<Me>, ApiError> {
+    let email = state.store.user_email(user).await?.ok_or_else(|| ApiError::not_found("user"))?;
+    Ok(Json(Me { user: user.0, email, protocol: PROTOCOL_VERSION }))
 }
 
 /// The answer to a REST mutation: the change number its result has in the feed.
@@ -350,7 +365,7 @@ macro_rules! email_action {
     ($handler:ident, $path:literal, $doc:literal, $op:ident) => {
         #[doc = $doc]
         #[utoipa::path(post, path = $path, tag = "emails",
-                    params(("id" = EmailId, Path), IdempotencyKey), responses(MutationResponses))]
+                            params(("id" = EmailId, Path), IdempotencyKey), responses(MutationResponses))]
         async fn $handler(
             State(state): State<AppState>,
             AuthUser(user): AuthUser,

@@ -6,15 +6,14 @@
 //! and the scheduler turns that into a transition through the domain.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use domain::Email;
 use lettre::address::Envelope;
 use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
-use lettre::transport::smtp::PoolConfig;
-use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{Address, Message};
 
+use crate::smtp_pool::{PoolError, SmtpPool};
 use crate::tracking::{Target, TrackingKeys, instrument_html};
 
 /// A message ready to go: its envelope, its Message-ID and its bytes.
@@ -49,7 +48,7 @@ pub enum BuildError {
 
 /// Where messages go.
 pub enum Transport {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(SmtpPool),
     /// No SMTP server configured: messages are written here as `.eml` files and count as delivered.
     Outbox(PathBuf),
 }
@@ -68,19 +67,14 @@ impl Transport {
     /// An SMTP transport for a URL like `smtp://host:2525`, `smtp://host:587?tls=required` or
     /// `smtps://user:pass@host:465`, with a pool of connections.
     pub fn smtp(url: &str) -> Result<Transport, String> {
-        let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url).map_err(|e| e.to_string())?;
-        let transport = builder
-            .pool_config(PoolConfig::new().max_size(4).idle_timeout(Duration::from_secs(30)))
-            .timeout(Some(Duration::from_secs(30)))
-            .build();
-        Ok(Transport::Smtp(transport))
+        Ok(Transport::Smtp(SmtpPool::from_url(url)?))
     }
 
     pub async fn send(&self, message: &Outgoing) -> SendOutcome {
         match self {
-            Transport::Smtp(smtp) => match smtp.send_raw(&message.envelope, &message.bytes).await {
-                Ok(_) => SendOutcome::Delivered,
-                Err(err) if err.is_permanent() => SendOutcome::Bounced {
+            Transport::Smtp(smtp) => match smtp.send(&message.envelope, &message.bytes).await {
+                Ok(()) => SendOutcome::Delivered,
+                Err(PoolError::Smtp(err)) if err.is_permanent() => SendOutcome::Bounced {
                     code: err.status().map(|c| code_number(&c.to_string())).unwrap_or(550),
                     text: std::error::Error::source(&err).map(|s| s.to_string()).unwrap_or_default(),
                 },

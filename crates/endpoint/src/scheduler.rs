@@ -12,11 +12,11 @@ use std::time::Duration;
 
 use chrono::Utc;
 use domain::{Bounce, Email, EmailId, EngagementEvent, EventId, EventKind, Status, UserId};
-use tokio::sync::{Mutex, Notify, Semaphore};
+use tokio::sync::{Mutex, Notify, Semaphore, mpsc};
 
 use crate::feed::Feed;
 use crate::mailer::{self, SendOutcome, Transport};
-use crate::store::{Kind, Store, StoreError};
+use crate::store::{Kind, Store, StoreError, Tx};
 use crate::tracking::TrackingKeys;
 
 /// How the scheduler sends.
@@ -57,6 +57,7 @@ pub struct Scheduler {
     pub settings: SendSettings,
     next_slot: Mutex<HashMap<UserId, tokio::time::Instant>>,
     in_flight: Arc<Semaphore>,
+    outcomes: Outcomes,
 }
 
 impl Scheduler {
@@ -70,7 +71,9 @@ impl Scheduler {
         settings: SendSettings,
     ) -> Scheduler {
         let in_flight = Arc::new(Semaphore::new(settings.concurrency.max(1)));
+        let outcomes = Outcomes::start(store.clone(), feed.clone());
         Scheduler {
+            outcomes,
             store,
             transport,
             keys,
@@ -126,53 +129,62 @@ impl Scheduler {
     /// Claims and starts sending every email due now. Returns how many were claimed.
     pub async fn send_due(self: &Arc<Self>) -> Result<usize, StoreError> {
         let due = self.store.due_emails(Utc::now(), 200).await?;
-        let mut claimed = 0;
-        for (user, id) in due {
-            let Some(email) = self.claim(user, id).await? else { continue };
-            claimed += 1;
+        if due.is_empty() {
+            return Ok(0);
+        }
+        let claimed = self.claim(due).await?;
+        let count = claimed.len();
+        for email in claimed {
             let permit = self.in_flight.clone().acquire_owned().await.ok();
             let this = Arc::clone(self);
             tokio::spawn(async move {
                 let _permit = permit;
                 let outcome = this.deliver(&email).await;
-                if let Err(err) = this.record(email.owner, email.id, outcome).await {
-                    tracing::error!(email = %email.id, error = %err, "could not record a send outcome");
-                }
+                this.outcomes.send((email.owner, email.id, outcome)).await;
             });
         }
-        Ok(claimed)
+        Ok(count)
     }
 
-    /// Moves a due email to In progress, or to Failed when its recipient is suppressed. Returns the email
-    /// when it is now this scheduler's to send.
-    async fn claim(&self, user: UserId, id: EmailId) -> Result<Option<Email>, StoreError> {
+    /// Moves due emails to In progress (or to Failed when the recipient is suppressed), all in one
+    /// transaction committed before any of them is handed to SMTP. Returns the emails now this
+    /// scheduler's to send.
+    async fn claim(&self, due: Vec<(UserId, EmailId)>) -> Result<Vec<Email>, StoreError> {
         let now = Utc::now();
         let mut tx = self.store.begin().await?;
-        let Some(mut email): Option<Email> = Store::get(&mut tx, user, Kind::Email, &id.to_string()).await?
-        else {
-            return Ok(None);
-        };
-        let due = email.schedule.as_ref().is_none_or(|s| s.at <= now);
-        if email.status != Status::Scheduled || !due {
-            return Ok(None);
-        }
-        email.transition(Status::InProgress, now, None).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let suppressed = Store::suppression(&mut tx, user, email.recipient.as_str()).await?;
-        if let Some(why) = suppressed {
+        let mut claimed = Vec::with_capacity(due.len());
+        let mut changed: HashMap<UserId, u64> = HashMap::new();
+        for (user, id) in due {
+            let Some(mut email): Option<Email> =
+                Store::get(&mut tx, user, Kind::Email, &id.to_string()).await?
+            else {
+                continue;
+            };
+            let is_due = email.schedule.as_ref().is_none_or(|s| s.at <= now);
+            if email.status != Status::Scheduled || !is_due {
+                continue;
+            }
             email
-                .transition(Status::Failed, now, Some(format!("the recipient is suppressed ({why})")))
+                .transition(Status::InProgress, now, None)
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            let seq = Store::put_email(&mut tx, &email).await?;
-            tx.commit().await?;
-            self.feed.changed(user, seq);
-            return Ok(None);
+            let suppressed = Store::suppression(&mut tx, user, email.recipient.as_str()).await?;
+            if let Some(why) = suppressed {
+                email
+                    .transition(Status::Failed, now, Some(format!("the recipient is suppressed ({why})")))
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                changed.insert(user, Store::put_email(&mut tx, &email).await?);
+                continue;
+            }
+            let domain = self.settings.bounce_domain.as_deref().unwrap_or(email.sender.domain()).to_string();
+            Store::remember_message_id(&mut tx, &format!("{}@{}", email.id, domain), user, email.id).await?;
+            changed.insert(user, Store::put_email(&mut tx, &email).await?);
+            claimed.push(email);
         }
-        let domain = self.settings.bounce_domain.as_deref().unwrap_or(email.sender.domain()).to_string();
-        Store::remember_message_id(&mut tx, &format!("{}@{}", email.id, domain), user, email.id).await?;
-        let seq = Store::put_email(&mut tx, &email).await?;
         tx.commit().await?;
-        self.feed.changed(user, seq);
-        Ok(Some(email))
+        for (user, seq) in changed {
+            self.feed.changed(user, seq);
+        }
+        Ok(claimed)
     }
 
     /// Waits for the user's next sending slot (the per-user rate limit).
@@ -224,39 +236,93 @@ impl Scheduler {
     /// Records the outcome of a send through the state machine (and, for a bounce, its event and a hard
     /// bounce's suppression).
     async fn record(&self, user: UserId, id: EmailId, outcome: Outcome) -> Result<(), StoreError> {
-        let now = Utc::now();
         let mut tx = self.store.begin().await?;
-        let Some(mut email): Option<Email> = Store::get(&mut tx, user, Kind::Email, &id.to_string()).await?
-        else {
-            return Ok(());
-        };
-        let (to, reason) = match &outcome {
-            Outcome::Delivered => (Status::Delivered, None),
-            Outcome::Bounced(bounce) => (Status::Bounced, Some(bounce_text(bounce))),
-            Outcome::Failed(reason) => (Status::Failed, Some(reason.clone())),
-        };
-        email.transition(to, now, reason).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let mut seq = Store::put_email(&mut tx, &email).await?;
-        if let Outcome::Bounced(bounce) = outcome {
-            let event = EngagementEvent {
-                id: EventId(uuid::Uuid::now_v7()),
-                email: email.id,
-                recipient: email.recipient.clone(),
-                at: now,
-                kind: EventKind::Bounced(bounce.clone()),
-                ip: None,
-                user_agent: None,
-                verdict: None,
-            };
-            seq = Store::put_event(&mut tx, user, &event).await?;
-            if bounce.is_hard() {
-                Store::suppress(&mut tx, user, email.recipient.as_str(), bounce.reason.name(), now).await?;
-            }
-        }
+        let seq = record_outcome(&mut tx, user, id, outcome).await?;
         tx.commit().await?;
-        self.feed.changed(user, seq);
+        if let Some(seq) = seq {
+            self.feed.changed(user, seq);
+        }
         Ok(())
     }
+}
+
+/// Send outcomes waiting to be written. One writer takes all that are queued and writes them in one
+/// transaction, so a fast relay is not held up by one commit per message. An outcome lost in a crash
+/// leaves its email In progress, which the next start marks Failed ("interrupted"), never sent again.
+struct Outcomes {
+    sender: mpsc::Sender<(UserId, EmailId, Outcome)>,
+}
+
+impl Outcomes {
+    fn start(store: Store, feed: Feed) -> Outcomes {
+        let (sender, mut receiver) = mpsc::channel::<(UserId, EmailId, Outcome)>(4096);
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(512);
+            while receiver.recv_many(&mut batch, 512).await > 0 {
+                let result = async {
+                    let mut tx = store.begin().await?;
+                    let mut changed: HashMap<UserId, u64> = HashMap::new();
+                    for (user, id, outcome) in batch.drain(..) {
+                        if let Some(seq) = record_outcome(&mut tx, user, id, outcome).await? {
+                            changed.insert(user, seq);
+                        }
+                    }
+                    tx.commit().await?;
+                    Ok::<_, StoreError>(changed)
+                };
+                match result.await {
+                    Ok(changed) => changed.into_iter().for_each(|(user, seq)| feed.changed(user, seq)),
+                    Err(err) => tracing::error!(error = %err, "could not record send outcomes"),
+                }
+                batch.clear();
+            }
+        });
+        Outcomes { sender }
+    }
+
+    async fn send(&self, item: (UserId, EmailId, Outcome)) {
+        let id = item.1;
+        if self.sender.send(item).await.is_err() {
+            tracing::error!(email = %id, "the outcome writer stopped; the email stays In progress");
+        }
+    }
+}
+
+/// Writes one send outcome inside `tx`. Returns the newest change number, or `None` when the email is gone.
+async fn record_outcome(
+    tx: &mut Tx,
+    user: UserId,
+    id: EmailId,
+    outcome: Outcome,
+) -> Result<Option<u64>, StoreError> {
+    let now = Utc::now();
+    let Some(mut email): Option<Email> = Store::get(tx, user, Kind::Email, &id.to_string()).await? else {
+        return Ok(None);
+    };
+    let (to, reason) = match &outcome {
+        Outcome::Delivered => (Status::Delivered, None),
+        Outcome::Bounced(bounce) => (Status::Bounced, Some(bounce_text(bounce))),
+        Outcome::Failed(reason) => (Status::Failed, Some(reason.clone())),
+    };
+    email.transition(to, now, reason).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let mut seq = Store::put_email(tx, &email).await?;
+    if let Outcome::Bounced(bounce) = outcome {
+        let event = EngagementEvent {
+            id: EventId(uuid::Uuid::now_v7()),
+            email: email.id,
+            recipient: email.recipient.clone(),
+            at: now,
+            kind: EventKind::Bounced(bounce.clone()),
+            ip: None,
+            user_agent: None,
+            verdict: None,
+        };
+        seq = Store::put_event(tx, user, &event).await?;
+        if bounce.is_hard() {
+            Store::suppress(tx, user, email.recipient.as_str(), bounce.reason.name(), now).await?;
+        }
+    }
+    Ok(Some(seq))
 }
 
 /// What became of one send.

@@ -7,6 +7,9 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
+
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use domain::sync::{Change, ChangePage, Cursor, PROTOCOL_VERSION, Record};
 use domain::{Email, EmailId, EngagementEvent, Instant, Status, UserId};
@@ -114,22 +117,29 @@ fn decode<T: DeserializeOwned>(kind: &str, id: &str, body: &str) -> Result<T, St
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: SqlitePool,
+    writer: Arc<Mutex<()>>,
 }
 
 /// One write transaction. Opaque outside this module: handlers and actions pass it to `Store`'s
 /// functions and end it with [`Tx::commit`] or [`Tx::rollback`], and never see the database driver, so a
 /// second backend (PostgreSQL) changes this module and nothing above it.
-pub struct Tx(Transaction<'static, Sqlite>);
+///
+/// Write transactions also take the store's writer lock, so writers of this process queue in order
+/// instead of polling SQLite's busy handler (which sleeps). The transaction field comes first so it ends
+/// before the lock is released.
+pub struct Tx(Transaction<'static, Sqlite>, Option<OwnedMutexGuard<()>>);
 
 impl Tx {
     /// Makes every write in the transaction durable at once.
     pub async fn commit(self) -> Result<(), StoreError> {
-        Ok(self.0.commit().await?)
+        let Tx(transaction, _writer) = self;
+        Ok(transaction.commit().await?)
     }
 
     /// Drops every write in the transaction.
     pub async fn rollback(self) -> Result<(), StoreError> {
-        Ok(self.0.rollback().await?)
+        let Tx(transaction, _writer) = self;
+        Ok(transaction.rollback().await?)
     }
 }
 
@@ -147,7 +157,7 @@ impl Store {
             .busy_timeout(std::time::Duration::from_secs(10));
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Store { pool })
+        Ok(Store { pool, writer: Arc::new(Mutex::new(())) })
     }
 
     /// Answers when the database can be reached.
@@ -165,7 +175,8 @@ impl Store {
     /// Starts a write transaction that holds the write lock from its first statement, so a read-then-write
     /// never fails half-way because another writer came in between.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(Tx(self.pool.begin_with("BEGIN IMMEDIATE").await?))
+        let writer = self.writer.clone().lock_owned().await;
+        Ok(Tx(self.pool.begin_with("BEGIN IMMEDIATE").await?, Some(writer)))
     }
 
     // ----- users -------------------------------------------------------------------------------------
@@ -209,6 +220,15 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.map(|r| UserId(r.get(0))))
+    }
+
+    /// The address of a user.
+    pub async fn user_email(&self, user: UserId) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT email FROM users WHERE id = ?")
+            .bind(user.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.get(0)))
     }
 
     // ----- records -----------------------------------------------------------------------------------
@@ -340,7 +360,7 @@ impl Store {
 
     /// Reads an email of `user` outside any transaction.
     pub async fn email(&self, user: UserId, id: EmailId) -> Result<Option<Email>, StoreError> {
-        let mut tx = Tx(self.pool.begin().await?);
+        let mut tx = Tx(self.pool.begin().await?, None);
         let email = Self::get(&mut tx, user, Kind::Email, &id.to_string()).await?;
         tx.commit().await?;
         Ok(email)
@@ -352,6 +372,19 @@ impl Store {
             sqlx::query("SELECT body FROM records WHERE kind = 'email' AND id = ? AND body IS NOT NULL")
                 .bind(id.to_string())
                 .fetch_optional(&self.pool)
+                .await?;
+        match row {
+            Some(r) => Ok(Some(decode("email", &id.to_string(), &r.get::<String, _>(0))?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Finds an email by id whatever its owner, inside a transaction.
+    pub async fn email_any_user_in(tx: &mut Tx, id: EmailId) -> Result<Option<Email>, StoreError> {
+        let row =
+            sqlx::query("SELECT body FROM records WHERE kind = 'email' AND id = ? AND body IS NOT NULL")
+                .bind(id.to_string())
+                .fetch_optional(&mut *tx.0)
                 .await?;
         match row {
             Some(r) => Ok(Some(decode("email", &id.to_string(), &r.get::<String, _>(0))?)),

@@ -15,7 +15,7 @@ use domain::classify::ClassifierSettings;
 use domain::{Email, EngagementEvent, EventId, EventKind, Status};
 
 use crate::http::{AppState, redirect_to};
-use crate::store::{Kind, Store, StoreError};
+use crate::store::{Kind, Store, StoreError, Tx};
 use crate::tracking::{PIXEL_GIF, Target};
 
 fn pixel() -> Response {
@@ -40,10 +40,8 @@ pub async fn open(
     Path(token): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if let Some(Target::Open { e }) = state.keys.verify(&token)
-        && let Err(err) = record(&state, e, EventKind::Viewed, peer, &headers).await
-    {
-        tracing::error!(email = %e, error = %err, "could not record a view");
+    if let Some(Target::Open { e }) = state.keys.verify(&token) {
+        state.recorder.record(e, EventKind::Viewed, Some(peer.ip().to_string()), user_agent(&headers)).await;
     }
     pixel()
 }
@@ -57,9 +55,8 @@ pub async fn click(
 ) -> Response {
     match state.keys.verify(&token) {
         Some(Target::Click { e, u }) => {
-            if let Err(err) = record(&state, e, EventKind::Clicked { url: u.clone() }, peer, &headers).await {
-                tracing::error!(email = %e, error = %err, "could not record a click");
-            }
+            let kind = EventKind::Clicked { url: u.clone() };
+            state.recorder.record(e, kind, Some(peer.ip().to_string()), user_agent(&headers)).await;
             redirect_to(&u)
         }
         _ => (StatusCode::NOT_FOUND, "This link is not valid.").into_response(),
@@ -104,28 +101,6 @@ pub async fn unsubscribe_page(State(state): State<AppState>, Path(token): Path<S
     .into_response()
 }
 
-/// Records one view or click of an email: judged, stored, totals recomputed, feed told.
-async fn record(
-    state: &AppState,
-    email_id: domain::EmailId,
-    kind: EventKind,
-    peer: SocketAddr,
-    headers: &HeaderMap,
-) -> Result<(), StoreError> {
-    let Some(owner) = state.store.email_any_user(email_id).await?.map(|e| e.owner) else { return Ok(()) };
-    let mut tx = state.store.begin().await?;
-    let Some(email): Option<Email> = Store::get(&mut tx, owner, Kind::Email, &email_id.to_string()).await?
-    else {
-        return Ok(());
-    };
-    let event = new_event(&email, kind, Some(peer.ip().to_string()), user_agent(headers));
-    if let Some(seq) = record_event(&mut tx, &state.classifier, &email, event).await? {
-        tx.commit().await?;
-        state.feed.changed(owner, seq);
-    }
-    Ok(())
-}
-
 /// A new event of `email`, now.
 pub fn new_event(
     email: &Email,
@@ -145,34 +120,79 @@ pub fn new_event(
     }
 }
 
-/// Stores one event of `email` inside `tx`: views and clicks judged (earlier verdicts the event changes are
-/// rewritten), and the email's totals recomputed. Returns the newest change number, or `None` when the
-/// event is not counted (tracking off for an archived email, or a repeat).
+/// Stores one event of `email` inside `tx`: judged (earlier verdicts the event changes are rewritten), and
+/// the email's totals recomputed. Returns the newest change number, or `None` when the event is not counted
+/// (tracking off for an archived email, or a repeat).
 pub async fn record_event(
-    tx: &mut crate::store::Tx,
+    tx: &mut Tx,
     classifier: &ClassifierSettings,
     email: &Email,
-    mut event: EngagementEvent,
+    event: EngagementEvent,
 ) -> Result<Option<u64>, StoreError> {
-    if email.status == Status::Archived {
-        return Ok(None);
+    let mut recording = Recording::load(tx, classifier, email.clone()).await?;
+    recording.add(tx, classifier, event).await?;
+    recording.finish(tx).await
+}
+
+/// The engagement of one email while events are added to it: its recorded events and totals, read once
+/// for any number of new events.
+pub struct Recording {
+    email: Email,
+    recorded: Vec<EngagementEvent>,
+    totals: EmailEngagement,
+    seq: Option<u64>,
+}
+
+impl Recording {
+    /// Reads the recorded events of `email` and its totals.
+    pub async fn load(
+        tx: &mut Tx,
+        classifier: &ClassifierSettings,
+        email: Email,
+    ) -> Result<Recording, StoreError> {
+        let recorded = Store::events_of(tx, email.owner, email.id).await?;
+        let totals = EmailEngagement::of(classifier, &email, &recorded);
+        Ok(Recording { email, recorded, totals, seq: None })
     }
-    let owner = email.owner;
-    let recorded = Store::events_of(tx, owner, email.id).await?;
-    let mut totals = EmailEngagement::of(classifier, email, &recorded);
-    let Ok(verdicts) = totals.apply(classifier, email, &recorded, &event) else {
-        return Ok(None);
-    };
-    let mut seq = 0;
-    for (id, verdict) in verdicts {
-        if id == event.id {
-            event.verdict = Some(verdict);
-        } else if let Some(mut earlier) = recorded.iter().find(|e| e.id == id).cloned() {
-            earlier.verdict = Some(verdict);
-            seq = Store::put_event(tx, owner, &earlier).await?;
+
+    pub fn email(&self) -> &Email {
+        &self.email
+    }
+
+    /// Judges and stores `event`, rewriting the verdicts of earlier events it changes. Returns false when
+    /// the event is not counted (the email is archived, or the event is a repeat) and nothing was written.
+    pub async fn add(
+        &mut self,
+        tx: &mut Tx,
+        classifier: &ClassifierSettings,
+        mut event: EngagementEvent,
+    ) -> Result<bool, StoreError> {
+        if self.email.status == Status::Archived {
+            return Ok(false);
         }
+        let owner = self.email.owner;
+        let Ok(verdicts) = self.totals.apply(classifier, &self.email, &self.recorded, &event) else {
+            return Ok(false);
+        };
+        let mut seq = 0;
+        for (id, verdict) in verdicts {
+            if id == event.id {
+                event.verdict = Some(verdict);
+            } else if let Some(earlier) = self.recorded.iter_mut().find(|e| e.id == id) {
+                earlier.verdict = Some(verdict);
+                seq = Store::put_event(tx, owner, earlier).await?;
+            }
+        }
+        seq = seq.max(Store::put_event(tx, owner, &event).await?);
+        self.recorded.push(event);
+        self.seq = Some(seq);
+        Ok(true)
     }
-    seq = seq.max(Store::put_event(tx, owner, &event).await?);
-    seq = seq.max(Store::put(tx, owner, Kind::Engagement, &email.id.to_string(), &totals).await?);
-    Ok(Some(seq))
+
+    /// Writes the totals when any event was added. Returns the newest change number, if anything changed.
+    pub async fn finish(self, tx: &mut Tx) -> Result<Option<u64>, StoreError> {
+        let Some(seq) = self.seq else { return Ok(None) };
+        let id = self.email.id.to_string();
+        Ok(Some(seq.max(Store::put(tx, self.email.owner, Kind::Engagement, &id, &self.totals).await?)))
+    }
 }
