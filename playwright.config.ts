@@ -1,15 +1,16 @@
 import { defineConfig } from '@playwright/test';
 
 // End-to-end tests run against the release build (dist/) served by the real endpoint binary, with a fresh
-// SQLite data folder per run, in Debian's Chromium (never a downloaded browser).
+// SQLite data folder per run and a real SMTP server (aiosmtpd), in Debian's Chromium (never a downloaded
+// browser). tests/e2e/support/serve.sh starts both.
 const port = Number(process.env.E2E_PORT ?? 18080);
-const dataDir = `artifacts/e2e-data-${port}`;
 
 export default defineConfig({
   testDir: 'tests/e2e',
   outputDir: 'artifacts/test-results',
   reporter: [['list']],
-  timeout: 30_000,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
   workers: 1,
   forbidOnly: !!process.env.CI,
   use: {
@@ -32,7 +33,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `rm -rf ${dataDir} && target/server/endpoint serve --listen 127.0.0.1:${port} --data-dir ${dataDir} --app-dir dist`,
+    command: 'bash tests/e2e/support/serve.sh',
     url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,

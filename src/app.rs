@@ -1,33 +1,106 @@
-//! The app shell: header, main navigation and the routes of every screen.
+//! The app shell: contexts (state, translations), the header with navigation and sync status, the routes
+//! of every screen, the live feed beside them and the notices below.
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Redirect, Route, Router, Routes};
 use leptos_router::path;
 
-use crate::pages::{EmailsPage, NotFound, SearchPage, TasksPage};
+use crate::components::live_feed::LiveFeed;
+use crate::components::notices::Notices;
+use crate::components::sync_badge::SyncBadge;
+use crate::i18n::*;
+use crate::pages::{
+    BulkPage, ComposePage, EmailPage, EmailsPage, NotFound, SearchPage, SettingsPage, SignInPage, TasksPage,
+};
+use crate::state::AppState;
+
+/// What the app starts with: the cache, opened, and what it holds about the session.
+pub struct Boot {
+    pub state: AppState,
+}
 
 #[component]
-pub fn App() -> impl IntoView {
+pub fn App(boot: Boot) -> impl IntoView {
+    let state = boot.state;
+    provide_context(state);
     view! {
-        <Router>
-            <header class="topbar">
-                <a class="brand" href="/emails">"Command Center"</a>
-                <nav class="mainnav" aria-label="Main">
-                    <A href="/emails">"Emails"</A>
-                    <A href="/tasks">"Tasks"</A>
-                    <A href="/search">"Search"</A>
-                </nav>
-            </header>
-            <main id="main">
+        <I18nContextProvider enable_cookie=false>
+            <Localised />
+            <Router>
+                {move || {
+                    if state.session.with(Option::is_some) { view! { <Shell /> }.into_any() } else { view! { <SignInPage /> }.into_any() }
+                }}
+            </Router>
+        </I18nContextProvider>
+    }
+}
+
+/// Puts the app in the rep's language: their choice in settings, else the browser's.
+#[component]
+fn Localised() -> impl IntoView {
+    let i18n = use_i18n();
+    let state = crate::state::use_app();
+    Effect::new(move |_| {
+        let choice = state.settings.with(|s| s.language.clone());
+        let locale = crate::i18n::initial(choice.as_deref(), &crate::format::browser_languages());
+        if i18n.get_locale_untracked() != locale {
+            i18n.set_locale(locale);
+        }
+    });
+}
+
+#[component]
+fn Shell() -> impl IntoView {
+    let i18n = use_i18n();
+    let state = crate::state::use_app();
+    state.start();
+    on_cleanup(move || state.stop());
+    let feed_open = RwSignal::new(true);
+    view! {
+        <a class="skip-link" href="#main">{t!(i18n, nav.skip)}</a>
+        <header class="topbar">
+            <a class="brand" href="/emails">"Command Center"</a>
+            <nav class="mainnav" aria-label=move || t_string!(i18n, nav.label)>
+                <A href="/emails">{t!(i18n, nav.emails)}</A>
+                <A href="/tasks">{t!(i18n, nav.tasks)}</A>
+                <A href="/search">{t!(i18n, nav.search)}</A>
+            </nav>
+            <div class="topbar-actions">
+                <a class="button primary" href="/compose">{t!(i18n, nav.compose)}</a>
+                <a class="button" href="/bulk">{t!(i18n, nav.bulk)}</a>
+                <SyncBadge />
+                <button
+                    class="button ghost"
+                    type="button"
+                    aria-pressed=move || feed_open.get().to_string()
+                    aria-controls="live-feed"
+                    on:click=move |_| feed_open.update(|o| *o = !*o)
+                >
+                    {t!(i18n, feed.toggle)}
+                </button>
+                <a class="button ghost" href="/settings">{t!(i18n, nav.settings)}</a>
+            </div>
+        </header>
+        <div class="workspace" class:with-feed=move || feed_open.get()>
+            <main id="main" tabindex="-1">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=|| view! { <Redirect path="/emails/sent/delivered" /> } />
                     <Route path=path!("/emails") view=EmailsPage />
                     <Route path=path!("/emails/:tab") view=EmailsPage />
                     <Route path=path!("/emails/:tab/:sub") view=EmailsPage />
+                    <Route path=path!("/email/:id") view=EmailPage />
+                    <Route path=path!("/compose") view=ComposePage />
+                    <Route path=path!("/compose/:id") view=ComposePage />
+                    <Route path=path!("/bulk") view=BulkPage />
+                    <Route path=path!("/settings") view=SettingsPage />
                     <Route path=path!("/tasks") view=TasksPage />
                     <Route path=path!("/search") view=SearchPage />
                 </Routes>
             </main>
-        </Router>
+            <Show when=move || feed_open.get()>
+                <LiveFeed />
+            </Show>
+        </div>
+        <Notices />
     }
 }

@@ -1,11 +1,40 @@
 //! Command Center, the app: a Leptos client-rendered command center for sales email.
 //!
 //! `app` wires contexts and the router; `pages/` are the screens; `components/` the pieces they share;
-//! `storage/` is the only code that touches IndexedDB. Every product rule comes from the `domain` crate.
+//! `state/` what the screens share and the rep's changes; `storage/` is the only code that touches
+//! IndexedDB and `sync/` the only code that touches the network. Every product rule comes from the `domain`
+//! crate.
 
 pub mod app;
 pub mod components;
+pub mod format;
+pub mod i18n;
 pub mod pages;
+pub mod sanitize;
+pub mod state;
 pub mod storage;
+pub mod sync;
 
 pub use app::App;
+
+use app::Boot;
+use state::AppState;
+use storage::{Cache, DATABASE};
+
+/// Opens the cache, reads the session and settings, then mounts the app: the first screen renders from the
+/// cache before anything is fetched.
+pub async fn boot() {
+    match Cache::open(DATABASE).await {
+        Ok(cache) => {
+            let session = cache.session().await.ok().flatten();
+            let settings = cache.settings().await.ok().flatten().unwrap_or_default();
+            let state = AppState::new(cache, session, settings);
+            leptos::mount::mount_to_body(move || leptos::view! { <App boot=Boot { state } /> });
+        }
+        Err(err) => {
+            leptos::mount::mount_to_body(move || {
+                leptos::view! { <components::fatal::CacheUnavailable error=err.to_string() /> }
+            });
+        }
+    }
+}

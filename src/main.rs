@@ -1,6 +1,6 @@
-//! Entry point of the app: installs the panic hook and mounts the app on the page.
+//! Entry point of the app: installs the panic hook, then boots (cache first, then the screens).
 
 fn main() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(command_center::App);
+    wasm_bindgen_futures::spawn_local(command_center::boot());
 }

@@ -1,7 +1,14 @@
-//! The local cache in a real IndexedDB, in headless Chromium.
+//! The local cache in a real IndexedDB, in headless Chromium: records read back after reopening, the
+//! migration from the previous schema version with its data, the outbox surviving a reload, a corrupted
+//! record reported and skipped without losing the rest, folder counts kept with every write.
 
-use command_center::storage::{Cache, SCHEMA_VERSION, Store};
-use serde::{Deserialize, Serialize};
+use chrono::{TimeZone, Utc};
+use command_center::storage::{Cache, EmailRecord, OutboxEntry, SCHEMA_VERSION, SortKey, Store, Write};
+use domain::sync::{Mutation, Operation};
+use domain::{
+    Email, EmailAddress, EmailId, EmailKind, Folder, FolderCounts, IdempotencyKey, Instant, Status,
+};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -11,26 +18,197 @@ fn fresh_name() -> String {
     format!("cc-test-{}", js_sys::Math::random().to_bits())
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Draft {
-    id: String,
-    to: String,
-    subject: String,
+fn at(minute: u32) -> Instant {
+    Utc.with_ymd_and_hms(2026, 11, 23, 9, minute, 0).single().unwrap()
+}
+
+fn email(n: u128, status: Status, minute: u32) -> Email {
+    let mut e = Email::new(
+        EmailId::from_u128(n),
+        EmailAddress::parse("rep@seller.example.com").unwrap(),
+        EmailAddress::parse(&format!("person{n}@acme.example.com")).unwrap(),
+        EmailKind::Single,
+        at(minute),
+    );
+    e.subject = format!("Subject {n}");
+    e.status = status;
+    e.delivered_at = (status == Status::Delivered).then(|| at(minute));
+    e
+}
+
+fn record(e: Email) -> Write {
+    Write::Email(Box::new(EmailRecord { email: e, engagement: Default::default() }))
+}
+
+/// A JavaScript object from JSON (how version 1 stored its serde objects).
+fn js_object(json: &str) -> JsValue {
+    js_sys::JSON::parse(json).unwrap()
 }
 
 #[wasm_bindgen_test]
-async fn a_record_written_is_read_back_after_reopening() {
+async fn an_email_written_is_read_back_after_reopening_in_its_folder_and_order() {
     let name = fresh_name();
-    let draft = Draft { id: "01J0".into(), to: "ana@example.com".into(), subject: "Pricing".into() };
     {
         let cache = Cache::open(&name).await.expect("open");
-        cache.put(Store::Emails, &draft.id, &draft).await.expect("put");
+        assert_eq!(cache.version(), SCHEMA_VERSION);
+        cache
+            .write(vec![
+                record(email(1, Status::Delivered, 1)),
+                record(email(2, Status::Delivered, 3)),
+                record(email(3, Status::Draft, 2)),
+            ])
+            .await
+            .expect("write");
+        cache.close();
     }
     let cache = Cache::open(&name).await.expect("reopen");
-    let back: Option<Draft> = cache.get(Store::Emails, "01J0").await.expect("get");
-    assert_eq!(back, Some(draft));
-    let missing: Option<Draft> = cache.get(Store::Emails, "nope").await.expect("get missing");
-    assert_eq!(missing, None);
-    assert_eq!(SCHEMA_VERSION, 1);
+    let page = cache.folder_page(Folder::Delivered, SortKey::Date, true, 0, 50).await.expect("page");
+    let ids: Vec<u128> = page.items.iter().map(|r| r.email.id.0.as_u128()).collect();
+    assert_eq!(ids, vec![2, 1], "newest delivered first, the draft elsewhere");
+    let second = cache.folder_page(Folder::Delivered, SortKey::Date, true, 1, 50).await.expect("page 2");
+    assert_eq!(second.items.len(), 1);
+    let drafts = cache.folder_page(Folder::Draft, SortKey::Subject, false, 0, 50).await.expect("drafts");
+    assert_eq!(drafts.items[0].email.subject, "Subject 3");
+    assert_eq!(cache.email(EmailId::from_u128(3)).await.unwrap().unwrap().email.status, Status::Draft);
     cache.delete().await.expect("delete");
+}
+
+#[wasm_bindgen_test]
+async fn folder_counts_follow_every_write_and_equal_a_recount() {
+    let name = fresh_name();
+    let cache = Cache::open(&name).await.unwrap();
+    cache
+        .write(vec![
+            record(email(1, Status::Draft, 1)),
+            record(email(2, Status::Draft, 2)),
+            record(email(3, Status::Scheduled, 3)),
+        ])
+        .await
+        .unwrap();
+    let mut sent = email(1, Status::Delivered, 4);
+    sent.delivered_at = Some(at(4));
+    cache.write(vec![record(sent), Write::DeleteEmail(EmailId::from_u128(2))]).await.unwrap();
+    let kept = cache.folder_counts().await.unwrap();
+    assert_eq!(kept.folder(Folder::Delivered), 1);
+    assert_eq!(kept.folder(Folder::Draft), 0);
+    assert_eq!(kept.folder(Folder::Scheduled), 1);
+    assert_eq!(kept, cache.recount_folders().await.unwrap());
+    cache.delete().await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_version_1_cache_is_migrated_with_its_emails_and_an_unreadable_one_is_set_aside() {
+    let name = fresh_name();
+    {
+        let old = Cache::open_at(&name, 1).await.expect("open at version 1");
+        assert_eq!(old.version(), 1);
+        let delivered = email(7, Status::Delivered, 5);
+        old.put_raw(
+            Store::Emails,
+            &delivered.id.to_string(),
+            &js_object(&serde_json::to_string(&delivered).unwrap()),
+        )
+        .await
+        .unwrap();
+        let draft = email(8, Status::Draft, 6);
+        old.put_raw(
+            Store::Emails,
+            &draft.id.to_string(),
+            &js_object(&serde_json::to_string(&draft).unwrap()),
+        )
+        .await
+        .unwrap();
+        old.put_raw(Store::Emails, "garbled", &js_object(r#"{"subject": 42}"#)).await.unwrap();
+        old.put_raw(Store::Meta, "note", &js_object(r#"{"seen": true}"#)).await.unwrap();
+        old.close();
+    }
+    let cache = Cache::open(&name).await.expect("upgrade");
+    assert_eq!(cache.version(), SCHEMA_VERSION);
+    let delivered = cache.folder_page(Folder::Delivered, SortKey::Date, true, 0, 50).await.unwrap();
+    assert_eq!(delivered.items.len(), 1);
+    assert_eq!(delivered.items[0].email.id, EmailId::from_u128(7));
+    assert!(delivered.skipped.is_empty());
+    let counts = cache.folder_counts().await.unwrap();
+    assert_eq!((counts.folder(Folder::Delivered), counts.folder(Folder::Draft)), (1, 1));
+    assert_eq!(
+        cache.count(Store::Quarantine).await.unwrap(),
+        1,
+        "the unreadable email is kept aside, not lost"
+    );
+    assert_eq!(cache.count(Store::Emails).await.unwrap(), 2);
+    let note: Option<serde_json::Value> = cache.get(Store::Meta, "note").await.unwrap();
+    assert_eq!(note, Some(serde_json::json!({"seen": true})));
+    cache.delete().await.unwrap();
+}
+
+fn entry(n: u128, op: Operation) -> OutboxEntry {
+    OutboxEntry::new(Mutation { key: IdempotencyKey::from_u128(n), made_at: at(1), op })
+}
+
+#[wasm_bindgen_test]
+async fn the_outbox_survives_a_reload_in_order_with_its_idempotency_keys() {
+    let name = fresh_name();
+    let id = EmailId::from_u128(1);
+    {
+        let cache = Cache::open(&name).await.unwrap();
+        let numbers = cache
+            .write(vec![
+                record(email(1, Status::Draft, 1)),
+                Write::Enqueue(Box::new(entry(
+                    11,
+                    Operation::PutEmail { email: Box::new(email(1, Status::Draft, 1)) },
+                ))),
+                Write::Enqueue(Box::new(entry(12, Operation::SendNow { email: id }))),
+            ])
+            .await
+            .unwrap();
+        assert_eq!(numbers.len(), 2);
+        cache.close();
+    }
+    let cache = Cache::open(&name).await.unwrap();
+    let outbox = cache.outbox().await.unwrap();
+    let keys: Vec<IdempotencyKey> = outbox.items.iter().map(|(_, e)| e.mutation.key).collect();
+    assert_eq!(keys, vec![IdempotencyKey::from_u128(11), IdempotencyKey::from_u128(12)]);
+    assert!(outbox.items.iter().all(|(_, e)| e.is_waiting()));
+    let first = outbox.items[0].0;
+    cache.write(vec![Write::Dequeue(first)]).await.unwrap();
+    let left = cache.outbox().await.unwrap();
+    assert_eq!(left.items.len(), 1);
+    assert_eq!(left.items[0].1.mutation.op, Operation::SendNow { email: id });
+    cache.delete().await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_corrupted_record_is_reported_and_skipped_and_the_rest_still_reads() {
+    let name = fresh_name();
+    let cache = Cache::open(&name).await.unwrap();
+    cache
+        .write(vec![
+            record(email(1, Status::Delivered, 1)),
+            record(email(2, Status::Delivered, 2)),
+            record(email(3, Status::Delivered, 3)),
+        ])
+        .await
+        .unwrap();
+    // A value in the delivered folder's index whose record is not JSON any more.
+    let broken = js_object(
+        r#"{"f": "sent/delivered", "at": 1.0, "r": "x@y.example.com", "s": "x", "j": "{not json"}"#,
+    );
+    cache.put_raw(Store::Emails, "broken", &broken).await.unwrap();
+    let page = cache.folder_page(Folder::Delivered, SortKey::Date, true, 0, 50).await.unwrap();
+    assert_eq!(page.items.len(), 3, "every readable email is still listed");
+    assert_eq!(page.skipped.len(), 1);
+    assert_eq!(page.skipped[0].key, "broken");
+    assert!(!page.skipped[0].reason.is_empty());
+    let all = cache.all::<EmailRecord>(Store::Emails).await.unwrap();
+    assert_eq!((all.items.len(), all.skipped.len()), (3, 1));
+    let err = cache.get::<EmailRecord>(Store::Emails, "broken").await.unwrap_err();
+    assert!(err.to_string().contains("broken"), "{err}");
+    // Writing over it repairs it, and the counts stay right.
+    let mut fixed = email(9, Status::Delivered, 9);
+    fixed.id = EmailId::from_u128(9);
+    cache.write(vec![record(fixed)]).await.unwrap();
+    assert_eq!(cache.folder_counts().await.unwrap().folder(Folder::Delivered), 4);
+    let _: FolderCounts = cache.recount_folders().await.unwrap();
+    cache.delete().await.unwrap();
 }

@@ -1,24 +1,166 @@
-//! The names the UI gives to the domain's tabs and folders.
+//! The words the UI gives to the domain's tabs, folders, statuses, actions and events, in the rep's
+//! language. Called inside a reactive closure, each follows a change of language.
 
-use domain::{Folder, MainTab};
+use domain::classify::{Reason, Verdict};
+use domain::sync::{ErrorBody, ErrorCode};
+use domain::{AddressError, EmailError, EventKind, Folder, MainTab, QuickAction};
+use leptos_i18n::I18nContext;
 
-pub fn main_tab(tab: MainTab) -> &'static str {
+use crate::i18n::*;
+
+type I18n = I18nContext<Locale>;
+
+pub fn main_tab(i18n: I18n, tab: MainTab) -> String {
     match tab {
-        MainTab::Sent => "Sent",
-        MainTab::Pending => "Pending",
-        MainTab::Undelivered => "Undelivered",
+        MainTab::Sent => t_string!(i18n, tabs.sent),
+        MainTab::Pending => t_string!(i18n, tabs.pending),
+        MainTab::Undelivered => t_string!(i18n, tabs.undelivered),
+    }
+    .to_string()
+}
+
+pub fn folder(i18n: I18n, folder: Folder) -> String {
+    match folder {
+        Folder::Delivered => t_string!(i18n, folders.delivered),
+        Folder::Archived => t_string!(i18n, folders.archived),
+        Folder::Scheduled => t_string!(i18n, folders.scheduled),
+        Folder::Draft => t_string!(i18n, folders.draft),
+        Folder::InProgress => t_string!(i18n, folders.in_progress),
+        Folder::Failed => t_string!(i18n, folders.failed),
+        Folder::Bounced => t_string!(i18n, folders.bounced),
+        Folder::Spam => t_string!(i18n, folders.spam),
+    }
+    .to_string()
+}
+
+/// The column heading of the date a folder lists its emails by.
+pub fn folder_date(i18n: I18n, folder: Folder) -> String {
+    match folder {
+        Folder::Delivered => t_string!(i18n, list.delivered_at),
+        Folder::Archived => t_string!(i18n, list.archived_at),
+        Folder::Scheduled => t_string!(i18n, list.scheduled_for),
+        Folder::Draft => t_string!(i18n, list.edited_at),
+        Folder::InProgress => t_string!(i18n, list.sending_since),
+        Folder::Failed | Folder::Bounced | Folder::Spam => t_string!(i18n, list.failed_at),
+    }
+    .to_string()
+}
+
+pub fn action(i18n: I18n, action: QuickAction) -> String {
+    match action {
+        QuickAction::Archive => t_string!(i18n, actions.archive),
+        QuickAction::MarkSuccess => t_string!(i18n, actions.mark_success),
+        QuickAction::Unarchive => t_string!(i18n, actions.unarchive),
+        QuickAction::Edit => t_string!(i18n, actions.edit),
+        QuickAction::Delete => t_string!(i18n, actions.delete),
+        QuickAction::SendNow => t_string!(i18n, actions.send_now),
+        QuickAction::Unschedule => t_string!(i18n, actions.unschedule),
+        QuickAction::Retry => t_string!(i18n, actions.retry),
+        QuickAction::FollowUp => t_string!(i18n, actions.follow_up),
+        QuickAction::CreateTask => t_string!(i18n, actions.create_task),
+    }
+    .to_string()
+}
+
+/// What the notice says once an action is done, for `n` emails.
+pub fn action_done(i18n: I18n, action: QuickAction, n: usize) -> String {
+    let count = n as u32;
+    match action {
+        QuickAction::Archive => t_string!(i18n, done.archived, count),
+        QuickAction::MarkSuccess => t_string!(i18n, done.marked_success, count),
+        QuickAction::Unarchive => t_string!(i18n, done.unarchived, count),
+        QuickAction::Delete => t_string!(i18n, done.deleted, count),
+        QuickAction::SendNow => t_string!(i18n, done.sending, count),
+        QuickAction::Unschedule => t_string!(i18n, done.unscheduled, count),
+        QuickAction::Retry => t_string!(i18n, done.retrying, count),
+        QuickAction::Edit | QuickAction::FollowUp | QuickAction::CreateTask => {
+            t_string!(i18n, done.saved, count)
+        }
+    }
+    .to_string()
+}
+
+/// What an event is, for the timeline and the live feed.
+pub fn event(i18n: I18n, kind: &EventKind) -> String {
+    match kind {
+        EventKind::Viewed => t_string!(i18n, events.viewed).to_string(),
+        EventKind::Clicked { url } => t_string!(i18n, events.clicked, url = url.clone()).to_string(),
+        EventKind::Replied => t_string!(i18n, events.replied).to_string(),
+        EventKind::AutoReplied => t_string!(i18n, events.auto_replied).to_string(),
+        EventKind::Bounced(bounce) => {
+            t_string!(i18n, events.bounced, reason = bounce.reason.name().to_string()).to_string()
+        }
+        EventKind::Delayed(bounce) => {
+            t_string!(i18n, events.delayed, reason = bounce.reason.name().to_string()).to_string()
+        }
+        EventKind::Complained { .. } => t_string!(i18n, events.complained).to_string(),
     }
 }
 
-pub fn folder(folder: Folder) -> &'static str {
-    match folder {
-        Folder::Delivered => "Delivered",
-        Folder::Archived => "Archived",
-        Folder::Scheduled => "Scheduled",
-        Folder::Draft => "Draft",
-        Folder::InProgress => "In progress",
-        Folder::Failed => "Failed",
-        Folder::Bounced => "Bounced",
-        Folder::Spam => "Spam",
+/// Human or machine, as a short mark.
+pub fn verdict(i18n: I18n, verdict: &Verdict) -> String {
+    if verdict.human { t_string!(i18n, events.human) } else { t_string!(i18n, events.machine) }.to_string()
+}
+
+/// An address the rep typed that is not one, said in their language.
+pub fn address_error(i18n: I18n, error: &AddressError) -> String {
+    match error {
+        AddressError::Empty => t_string!(i18n, errors.address_empty).to_string(),
+        AddressError::ControlCharacter(a) => {
+            t_string!(i18n, errors.address_control, address = a.clone()).to_string()
+        }
+        AddressError::Syntax(a) => t_string!(i18n, errors.address_syntax, address = a.clone()).to_string(),
+        AddressError::NoPublicDomain(a) => {
+            t_string!(i18n, errors.address_domain, address = a.clone()).to_string()
+        }
+        AddressError::TooLong(a) => t_string!(i18n, errors.address_long, address = a.clone()).to_string(),
     }
+}
+
+/// An email whose content cannot be accepted, said in the rep's language.
+pub fn email_error(i18n: I18n, error: &EmailError) -> String {
+    match error {
+        EmailError::SubjectControlCharacter => t_string!(i18n, errors.subject_control).to_string(),
+        EmailError::SubjectTooLong => t_string!(i18n, errors.subject_long).to_string(),
+        EmailError::BodyTooLarge(_) => t_string!(i18n, errors.body_large).to_string(),
+        EmailError::TooManyCc => t_string!(i18n, errors.too_many_cc).to_string(),
+        EmailError::ScheduledWithoutTime => t_string!(i18n, errors.schedule_missing).to_string(),
+        EmailError::UnknownTimeZone(zone) => {
+            t_string!(i18n, errors.time_zone, zone = zone.clone()).to_string()
+        }
+    }
+}
+
+/// A refusal (by the domain, locally, or by the endpoint): a summary in the rep's language, with the
+/// reason's own words after it.
+pub fn refusal(i18n: I18n, error: &ErrorBody) -> String {
+    let summary = match error.code {
+        ErrorCode::TransitionRefused | ErrorCode::Conflict => t_string!(i18n, errors.refused),
+        ErrorCode::NotFound => t_string!(i18n, errors.not_found),
+        ErrorCode::InvalidAddress | ErrorCode::HeaderInjection | ErrorCode::InvalidInput => {
+            t_string!(i18n, errors.invalid)
+        }
+        ErrorCode::TooLarge => t_string!(i18n, errors.too_large),
+        ErrorCode::Unauthorized => t_string!(i18n, errors.unauthorized),
+        ErrorCode::RateLimited => t_string!(i18n, errors.rate_limited),
+        ErrorCode::IdempotencyKeyReused | ErrorCode::UnsupportedVersion | ErrorCode::Internal => {
+            t_string!(i18n, errors.endpoint)
+        }
+    };
+    format!("{summary} ({})", error.message)
+}
+
+/// Why a view or click was judged human or machine.
+pub fn verdict_reason(i18n: I18n, reason: Reason) -> String {
+    match reason {
+        Reason::PrivacyProxy => t_string!(i18n, reasons.privacy_proxy),
+        Reason::ImageProxy => t_string!(i18n, reasons.image_proxy),
+        Reason::SecurityScanner => t_string!(i18n, reasons.security_scanner),
+        Reason::AutomatedClient => t_string!(i18n, reasons.automated_client),
+        Reason::SoonAfterDelivery => t_string!(i18n, reasons.soon_after_delivery),
+        Reason::ClickBurst => t_string!(i18n, reasons.click_burst),
+        Reason::ClickWithoutView => t_string!(i18n, reasons.click_without_view),
+        Reason::NoMachineSign => t_string!(i18n, reasons.no_machine_sign),
+    }
+    .to_string()
 }

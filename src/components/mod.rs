@@ -1,4 +1,13 @@
-//! Pieces shared by the screens. They take plain data and callbacks; they never fetch or store.
+//! Pieces shared by the screens. They take plain data and callbacks; they never fetch or store (the live
+//! feed and the sync badge read the shared state, and change nothing themselves).
 
+pub mod body_frame;
+pub mod editor;
+pub mod email_list;
+pub mod fatal;
+pub mod field;
 pub mod folder_tabs;
 pub mod labels;
+pub mod live_feed;
+pub mod notices;
+pub mod sync_badge;

@@ -1,11 +1,21 @@
 //! The screens of the app, one module each.
 
-mod emails;
+mod bulk;
+mod compose;
+mod email;
+pub mod emails;
 mod not_found;
 mod search;
+mod settings;
+mod sign_in;
 mod tasks;
 
+pub use bulk::BulkPage;
+pub use compose::ComposePage;
+pub use email::EmailPage;
 pub use emails::EmailsPage;
 pub use not_found::NotFound;
 pub use search::SearchPage;
+pub use settings::SettingsPage;
+pub use sign_in::SignInPage;
 pub use tasks::TasksPage;

@@ -2,13 +2,16 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::*;
+
 #[component]
 pub fn NotFound() -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <section>
-            <h1>"Page not found"</h1>
+            <h1>{t!(i18n, common.not_found)}</h1>
             <p>
-                <a href="/emails">"Back to emails"</a>
+                <a href="/emails">{t!(i18n, email.back)}</a>
             </p>
         </section>
     }

@@ -1,29 +1,46 @@
 import { expect, test } from '@playwright/test';
+import { newRep, screenshotPath, signIn } from './support/app';
 
-test('the app shell opens from the endpoint with its navigation and the three email tabs', async ({ page }) => {
+test('signing in needs a token the endpoint accepts, and says so when it does not', async ({ page }) => {
   await page.goto('/');
+  await page.getByLabel('Token').fill('cc_not-a-real-token');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toContainText('did not accept this token');
+  await page.screenshot({ path: screenshotPath('sign-in'), fullPage: true });
+  const rep = newRep('shell');
+  await page.getByLabel('Token').fill(rep.token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/emails\/sent\/delivered$/);
-  await expect(page).toHaveTitle('Command Center');
+  // The session is kept: a reload opens the command center again.
+  await page.reload();
+  await expect(page.getByRole('tablist', { name: 'Email status' })).toBeVisible();
+});
 
+test('the app shell has its navigation and the three email tabs with counts', async ({ page }) => {
+  await signIn(page, newRep('shell').token);
+  await expect(page).toHaveTitle('Command Center');
   const nav = page.getByRole('navigation', { name: 'Main' });
   for (const name of ['Emails', 'Tasks', 'Search']) {
     await expect(nav.getByRole('link', { name })).toBeVisible();
   }
-
   const tabs = page.getByRole('tablist', { name: 'Email status' });
   for (const name of ['Sent', 'Pending', 'Undelivered']) {
     await expect(tabs.getByRole('tab', { name: new RegExp(`^${name}\\b`) })).toBeVisible();
   }
   await expect(tabs.getByRole('tab', { name: /^Sent\b/ })).toHaveAttribute('aria-selected', 'true');
-  await expect(page.getByRole('tab', { name: /^Delivered\b/ })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('tab', { name: /^Delivered 0$/ })).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByRole('tabpanel')).toContainText('No emails in Delivered.');
-  await page.screenshot({ path: 'artifacts/screenshots/shell-sent-delivered.png', fullPage: true });
+  await expect(page.getByTestId('sync-status')).toHaveText('Synced');
+  await page.screenshot({ path: screenshotPath('shell-sent-delivered'), fullPage: true });
 });
 
-test('a tab click moves to its folder and the deep link survives a reload', async ({ page }) => {
-  await page.goto('/emails');
+test('a tab click moves to its folder, arrow keys move between tabs, and the deep link survives a reload', async ({ page }) => {
+  await signIn(page, newRep('shell').token);
   await page.getByRole('tab', { name: /^Pending\b/ }).click();
   await expect(page).toHaveURL(/\/emails\/pending\/scheduled$/);
+  await page.getByRole('tab', { name: /^Scheduled\b/ }).focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByRole('tab', { name: /^Draft\b/ })).toBeFocused();
   await page.getByRole('tab', { name: /^In progress\b/ }).click();
   await expect(page).toHaveURL(/\/emails\/pending\/in-progress$/);
   await page.reload();
@@ -35,9 +52,23 @@ test('a tab click moves to its folder and the deep link survives a reload', asyn
   await expect(page.getByRole('tab', { name: /^Bounced\b/ })).toHaveAttribute('aria-selected', 'true');
   await page.goBack();
   await expect(page).toHaveURL(/\/emails\/pending\/in-progress$/);
-});
-
-test('a link that names no folder says so', async ({ page }) => {
   await page.goto('/emails/sent/nowhere');
   await expect(page.getByRole('heading', { name: 'No such folder' })).toBeVisible();
+});
+
+test('the language follows the settings and stays after a reload', async ({ page }) => {
+  await signIn(page, newRep('lang').token);
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByLabel('Language').selectOption('pt-BR');
+  await expect(page.getByRole('heading', { name: 'Configurações' })).toBeVisible();
+  await page.getByRole('navigation').getByRole('link').first().click();
+  await expect(page.getByRole('tab', { name: /^Enviado\b/ })).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole('tab', { name: /^Enviado\b/ })).toBeVisible();
+  await page.screenshot({ path: screenshotPath('shell-pt-BR'), fullPage: true });
+  await page.goto('/settings');
+  await page.getByLabel('Idioma').selectOption('it');
+  await expect(page.getByRole('heading', { name: 'Impostazioni' })).toBeVisible();
+  await page.getByLabel('Lingua').selectOption('en');
+  await expect(page.getByRole('heading', { name: 'Settings' })).toBeVisible();
 });

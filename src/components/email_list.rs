@@ -1,0 +1,234 @@
+//! The list of emails the folders (and search results) show: recipient, subject, campaign, status with
+//! views, clicks and replies, the date that matters, a checkbox to select the row and the row's quick
+//! actions. Sortable by its column headings. It shows what it is given and calls back; it never fetches.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{TimeDelta, Utc};
+use domain::{Campaign, CampaignId, EmailId, Folder, Person, PersonId, QuickAction, Status};
+use leptos::prelude::*;
+
+use super::labels;
+use crate::i18n::*;
+use crate::storage::{EmailRecord, SortKey};
+
+/// An email In progress for longer than this is stuck, and says so.
+pub const STUCK_AFTER: TimeDelta = TimeDelta::minutes(5);
+
+/// One row as shown.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub record: EmailRecord,
+    pub name: Option<String>,
+    pub campaign: Option<String>,
+}
+
+/// Builds the rows of `records` with the names of their people and campaigns.
+pub fn rows(
+    records: Vec<EmailRecord>,
+    people: &HashMap<PersonId, Person>,
+    campaigns: &HashMap<CampaignId, Campaign>,
+) -> Vec<Row> {
+    records
+        .into_iter()
+        .map(|record| {
+            let person = record
+                .email
+                .person
+                .and_then(|id| people.get(&id))
+                .or_else(|| people.values().find(|p| p.email == record.email.recipient));
+            let name = person.map(Person::display_name).filter(|n| n != record.email.recipient.as_str());
+            let campaign = record.email.campaign.and_then(|id| campaigns.get(&id)).map(|c| c.name.clone());
+            Row { record, name, campaign }
+        })
+        .collect()
+}
+
+/// What makes a row be drawn again: the email, its last change, its engagement and its person's name.
+fn row_key(row: &Row) -> (EmailId, domain::Instant, [u32; 5], Option<String>, Option<String>) {
+    let e = &row.record.engagement;
+    (
+        row.record.email.id,
+        row.record.email.updated_at,
+        [e.views_raw, e.views_human, e.clicks_raw, e.clicks_human, e.replies],
+        row.name.clone(),
+        row.campaign.clone(),
+    )
+}
+
+#[component]
+pub fn EmailList(
+    #[prop(into)] rows: Signal<Vec<Row>>,
+    /// The folder listed, when the list is one folder (its date column is named after it).
+    #[prop(into)]
+    folder: Signal<Option<Folder>>,
+    selected: RwSignal<HashSet<EmailId>>,
+    #[prop(into)] sort: Signal<(SortKey, bool)>,
+    on_sort: Callback<SortKey>,
+    on_action: Callback<(QuickAction, Vec<EmailId>)>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let all_selected = move || {
+        let ids: Vec<EmailId> = rows.with(|r| r.iter().map(|row| row.record.email.id).collect());
+        !ids.is_empty() && selected.with(|s| ids.iter().all(|id| s.contains(id)))
+    };
+    let toggle_all = move |_| {
+        let ids: Vec<EmailId> = rows.with(|r| r.iter().map(|row| row.record.email.id).collect());
+        let select = !all_selected();
+        selected.update(|s| {
+            for id in ids {
+                if select {
+                    s.insert(id);
+                } else {
+                    s.remove(&id);
+                }
+            }
+        });
+    };
+    let heading = move |key: SortKey, label: Box<dyn Fn() -> String + Send + Sync>| {
+        let aria_sort = move || {
+            let (current, descending) = sort.get();
+            if current != key {
+                "none"
+            } else if descending {
+                "descending"
+            } else {
+                "ascending"
+            }
+        };
+        view! {
+            <th scope="col" aria-sort=aria_sort>
+                <button type="button" class="sort" on:click=move |_| on_sort.run(key)>
+                    {label}
+                </button>
+            </th>
+        }
+    };
+    let date_heading = move || match folder.get() {
+        Some(f) => labels::folder_date(i18n, f),
+        None => t_string!(i18n, list.date).to_string(),
+    };
+    view! {
+        <table class="email-list">
+            <thead>
+                <tr>
+                    <th scope="col" class="select">
+                        <input
+                            type="checkbox"
+                            prop:checked=all_selected
+                            on:change=toggle_all
+                            aria-label=move || t_string!(i18n, list.select_all)
+                        />
+                    </th>
+                    {heading(SortKey::Recipient, Box::new(move || t_string!(i18n, list.recipient).to_string()))}
+                    {heading(SortKey::Subject, Box::new(move || t_string!(i18n, list.subject).to_string()))}
+                    <th scope="col">{t!(i18n, list.campaign)}</th>
+                    <th scope="col">{t!(i18n, list.status)}</th>
+                    {heading(SortKey::Date, Box::new(date_heading))}
+                    <th scope="col">
+                        <span class="visually-hidden">{t!(i18n, list.actions)}</span>
+                    </th>
+                </tr>
+            </thead>
+            <tbody>
+                <For each=move || rows.get() key=row_key let:row>
+                    <EmailRow row=row selected=selected on_action=on_action />
+                </For>
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+fn EmailRow(
+    row: Row,
+    selected: RwSignal<HashSet<EmailId>>,
+    on_action: Callback<(QuickAction, Vec<EmailId>)>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let state = crate::state::use_app();
+    let email = row.record.email.clone();
+    let engagement = row.record.engagement.clone();
+    let id = email.id;
+    let locale = move || tag(i18n.get_locale());
+    let zone = state.time_zone();
+    let at = email.folder_instant();
+    let zone_long = zone.clone();
+    let who = row.name.clone().unwrap_or_else(|| email.recipient.to_string());
+    let who_label = who.clone();
+    let stuck = email.status == Status::InProgress && Utc::now() - at > STUCK_AFTER;
+    let reason = email.status_reason.clone();
+    let actions = email.quick_actions();
+    let views = engagement.views_human;
+    let clicks = engagement.clicks_human;
+    let replies = engagement.replies;
+    let raw_title = move || {
+        t_string!(
+            i18n,
+            list.raw_counts,
+            views_raw = engagement.views_raw,
+            views = engagement.views_human,
+            clicks_raw = engagement.clicks_raw,
+            clicks = engagement.clicks_human
+        )
+        .to_string()
+    };
+    let status_class = format!("status status-{}", email.folder().sub_slug());
+    let buttons = actions
+        .into_iter()
+        .filter(|a| *a != QuickAction::CreateTask)
+        .map(|action| {
+            view! {
+                <button
+                    type="button"
+                    class="quick"
+                    class:danger={action == QuickAction::Delete}
+                    on:click=move |_| on_action.run((action, vec![id]))
+                >
+                    {move || labels::action(i18n, action)}
+                </button>
+            }
+        })
+        .collect_view();
+    view! {
+        <tr class:selected=move || selected.with(|s| s.contains(&id)) class:stuck=stuck>
+            <td class="select">
+                <input
+                    type="checkbox"
+                    prop:checked=move || selected.with(|s| s.contains(&id))
+                    on:change=move |_| selected.update(|s| if !s.remove(&id) { s.insert(id); })
+                    aria-label=move || t_string!(i18n, list.select_row, who = who_label.clone()).to_string()
+                />
+            </td>
+            <td class="who">
+                <span class="name">{who}</span>
+                {row.name.is_some().then(|| view! { <span class="address">{email.recipient.to_string()}</span> })}
+            </td>
+            <td class="subject">
+                <a href=format!("/email/{id}")>
+                    {if email.subject.is_empty() { t_string!(i18n, list.no_subject).to_string() } else { email.subject.clone() }}
+                </a>
+                {reason.map(|r| view! { <span class="reason">{r}</span> })}
+                {stuck.then(|| view! { <span class="reason stuck-note">{t!(i18n, list.stuck)}</span> })}
+            </td>
+            <td class="campaign">{row.campaign.unwrap_or_default()}</td>
+            <td class="engagement" title=raw_title>
+                <span class=status_class>{move || labels::folder(i18n, email.folder())}</span>
+                <span class="counts">
+                    <span class:some={views > 0}>{move || t_string!(i18n, list.views, count = views).to_string()}</span>
+                    <span class:some={clicks > 0}>{move || t_string!(i18n, list.clicks, count = clicks).to_string()}</span>
+                    <span class:some={replies > 0}>{move || t_string!(i18n, list.replies, count = replies).to_string()}</span>
+                </span>
+            </td>
+            <td class="date">
+                <time
+                    datetime=at.to_rfc3339()
+                    title=move || crate::format::date_time_long(at, locale(), &zone_long)
+                >
+                    {move || crate::format::date_time(at, locale(), &zone)}
+                </time>
+            </td>
+            <td class="actions">{buttons}</td>
+        </tr>
+    }
+}

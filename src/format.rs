@@ -1,0 +1,96 @@
+//! Dates, times and numbers in the rep's language and time zone, through the browser's own `Intl`
+//! (so every locale's conventions are the browser's, and none of their data ships in the app).
+
+use chrono::TimeDelta;
+use domain::Instant;
+use js_sys::{Array, Date, Function, Object, Reflect};
+use wasm_bindgen::JsValue;
+
+fn options(pairs: &[(&str, &str)]) -> Object {
+    let object = Object::new();
+    for (key, value) in pairs {
+        let _ = Reflect::set(&object, &JsValue::from_str(key), &JsValue::from_str(value));
+    }
+    object
+}
+
+fn locales(locale: &str) -> Array {
+    Array::of1(&JsValue::from_str(locale))
+}
+
+fn js_date(at: Instant) -> Date {
+    Date::new(&JsValue::from_f64(at.timestamp_millis() as f64))
+}
+
+fn format_with(at: Instant, locale: &str, pairs: &[(&str, &str)]) -> String {
+    let format = js_sys::Intl::DateTimeFormat::new(&locales(locale), &options(pairs));
+    let function: Function = format.format();
+    function.call1(&JsValue::NULL, &js_date(at)).ok().and_then(|s| s.as_string()).unwrap_or_default()
+}
+
+/// A date and time, e.g. "23 Nov 2026, 09:00" (in the zone given, which may be empty for the browser's).
+pub fn date_time(at: Instant, locale: &str, zone: &str) -> String {
+    if zone.is_empty() {
+        format_with(at, locale, &[("dateStyle", "medium"), ("timeStyle", "short")])
+    } else {
+        format_with(at, locale, &[("dateStyle", "medium"), ("timeStyle", "short"), ("timeZone", zone)])
+    }
+}
+
+/// A date and time with seconds and the zone's name (for a title on hover, or a timeline).
+pub fn date_time_long(at: Instant, locale: &str, zone: &str) -> String {
+    let mut pairs = vec![("dateStyle", "full"), ("timeStyle", "long")];
+    if !zone.is_empty() {
+        pairs.push(("timeZone", zone));
+    }
+    format_with(at, locale, &pairs)
+}
+
+/// How long ago (or ahead) `at` is from `now`, e.g. "2 minutes ago", "now", "in 3 hours".
+pub fn relative(at: Instant, now: Instant, locale: &str) -> String {
+    let delta: TimeDelta = at - now;
+    let seconds = delta.num_seconds() as f64;
+    let (value, unit) = match seconds.abs() {
+        s if s < 45.0 => (0.0, "second"),
+        s if s < 45.0 * 60.0 => ((seconds / 60.0).round(), "minute"),
+        s if s < 22.0 * 3600.0 => ((seconds / 3600.0).round(), "hour"),
+        s if s < 26.0 * 86400.0 => ((seconds / 86400.0).round(), "day"),
+        _ => ((seconds / (30.0 * 86400.0)).round(), "month"),
+    };
+    let format = js_sys::Intl::RelativeTimeFormat::new(&locales(locale), &options(&[("numeric", "auto")]));
+    String::from(format.format(value, unit))
+}
+
+/// A whole number with the locale's grouping, e.g. "12,345" or "12.345".
+pub fn number(n: u64, locale: &str) -> String {
+    let format = js_sys::Intl::NumberFormat::new(&locales(locale), &Object::new());
+    let function: Function = format.format();
+    function
+        .call1(&JsValue::NULL, &JsValue::from_f64(n as f64))
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| n.to_string())
+}
+
+/// The browser's own time zone (IANA name), or UTC when it will not say.
+pub fn browser_time_zone() -> String {
+    let format = js_sys::Intl::DateTimeFormat::new(&Array::new(), &Object::new());
+    Reflect::get(&format.resolved_options(), &JsValue::from_str("timeZone"))
+        .ok()
+        .and_then(|z| z.as_string())
+        .filter(|z| !z.is_empty())
+        .unwrap_or_else(|| "UTC".to_string())
+}
+
+/// The languages the browser asks for, in order of preference.
+pub fn browser_languages() -> Vec<String> {
+    let Some(window) = web_sys::window() else { return Vec::new() };
+    let languages = window.navigator().languages();
+    let mut out: Vec<String> = languages.iter().filter_map(|l| l.as_string()).collect();
+    if out.is_empty()
+        && let Some(language) = window.navigator().language()
+    {
+        out.push(language);
+    }
+    out
+}

@@ -1,0 +1,463 @@
+//! Compose one email: to, cc, subject, a body with basic formatting and links, a campaign, then send now,
+//! schedule (date, time and time zone, the rep's own by default) or save as a draft.
+//!
+//! `/compose` writes a new email (`?followup=ID` quotes an earlier one, `?to=ADDRESS` fills the recipient),
+//! `/compose/ID` edits a draft or a scheduled email. Addresses and the subject are checked by the domain
+//! with a clear message beside the field; what the rep is writing is kept in the cache as they type, so a
+//! reload or a crash loses nothing.
+
+use chrono::{NaiveDate, NaiveTime, Utc};
+use domain::sync::Operation;
+use domain::{Campaign, CampaignId, Email, EmailAddress, EmailId, EmailKind, Schedule, Status};
+use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsCast;
+
+use crate::components::editor::Editor;
+use crate::components::field::TextField;
+use crate::components::labels;
+use crate::i18n::*;
+use crate::state::actions::{self, ActionError};
+use crate::state::use_app;
+use crate::storage::{Store, Write};
+
+/// The meta key of the new email being written.
+const DRAFT_KEY: &str = "compose";
+
+/// What the form holds, as typed (kept in the cache while the rep writes).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Form {
+    pub id: Option<EmailId>,
+    pub to: String,
+    pub cc: String,
+    pub subject: String,
+    pub html: String,
+    /// "" for none, a campaign id, or "new".
+    pub campaign: String,
+    pub new_campaign: String,
+    pub date: String,
+    pub time: String,
+    pub zone: String,
+}
+
+/// What the rep asked the form to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Intent {
+    SendNow,
+    Schedule,
+    SaveDraft,
+}
+
+/// Field errors, in the rep's language.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Errors {
+    to: Option<String>,
+    cc: Option<String>,
+    subject: Option<String>,
+    schedule: Option<String>,
+    campaign: Option<String>,
+}
+
+impl Errors {
+    fn any(&self) -> bool {
+        self.to.is_some()
+            || self.cc.is_some()
+            || self.subject.is_some()
+            || self.schedule.is_some()
+            || self.campaign.is_some()
+    }
+}
+
+/// Splits a cc field on commas, semicolons and spaces into addresses, or the first that is not one.
+pub fn parse_addresses(text: &str) -> Result<Vec<EmailAddress>, domain::AddressError> {
+    text.split([',', ';', ' ', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(EmailAddress::parse)
+        .collect()
+}
+
+/// The text of an HTML body (for the plain-text part), as the browser reads it.
+pub fn text_of(html: &str) -> String {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return String::new() };
+    let Ok(element) = document.create_element("div") else { return String::new() };
+    element.set_inner_html(&crate::sanitize::html(html));
+    let text = element.dyn_ref::<web_sys::HtmlElement>().map(|e| e.inner_text()).unwrap_or_default();
+    text.trim().to_string()
+}
+
+#[component]
+pub fn ComposePage() -> impl IntoView {
+    let i18n = use_i18n();
+    let state = use_app();
+    let params = use_params_map();
+    let query = use_query_map();
+    let navigate = use_navigate();
+    let editing = Memo::new(move |_| params.with(|p| p.get("id").and_then(|s| s.parse::<EmailId>().ok())));
+
+    let form = RwSignal::new(Form { zone: state.time_zone(), ..Form::default() });
+    let original: RwSignal<Option<Email>> = RwSignal::new(None);
+    let errors = RwSignal::new(Errors::default());
+    let ready = RwSignal::new(false);
+    let editor_html = RwSignal::new(String::new());
+    let schedule_open = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let refused: RwSignal<Option<String>> = RwSignal::new(None);
+
+    // Fill the form: the email edited, a follow-up's quote, or what was being written before a reload.
+    Effect::new(move |_| {
+        let editing = editing.get();
+        let followup = query.with(|q| q.get("followup").and_then(|s| s.parse::<EmailId>().ok()));
+        let to = query.with(|q| q.get("to"));
+        let cache = state.cache();
+        leptos::task::spawn_local(async move {
+            let zone = state.time_zone();
+            let mut next = Form { zone: zone.clone(), ..Form::default() };
+            if let Some(id) = editing {
+                if let Ok(Some(record)) = cache.email(id).await {
+                    let email = record.email;
+                    next.id = Some(email.id);
+                    next.to = email.recipient.to_string();
+                    next.cc = email.cc.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ");
+                    next.subject = email.subject.clone();
+                    next.html = email.html_body.clone();
+                    next.campaign = email.campaign.map(|c| c.to_string()).unwrap_or_default();
+                    if let Some(schedule) = &email.schedule {
+                        let zone: chrono_tz::Tz = schedule.time_zone.parse().unwrap_or(chrono_tz::UTC);
+                        let local = schedule.at.with_timezone(&zone);
+                        next.date = local.format("%Y-%m-%d").to_string();
+                        next.time = local.format("%H:%M").to_string();
+                        next.zone = schedule.time_zone.clone();
+                    }
+                    original.set(Some(email));
+                }
+            } else if let Some(id) = followup {
+                if let Ok(Some(record)) = cache.email(id).await {
+                    let email = record.email;
+                    next.to = email.recipient.to_string();
+                    next.subject = if email.subject.to_lowercase().starts_with("re:") {
+                        email.subject.clone()
+                    } else {
+                        format!("Re: {}", email.subject)
+                    };
+                    let quoted = if email.html_body.trim().is_empty() {
+                        crate::sanitize::escape(&email.text_body).replace('\n', "<br>")
+                    } else {
+                        crate::sanitize::html(&email.html_body)
+                    };
+                    next.html = format!("<p><br></p><blockquote>{quoted}</blockquote>");
+                    next.campaign = email.campaign.map(|c| c.to_string()).unwrap_or_default();
+                }
+            } else if let Ok(Some(saved)) = cache.get::<Form>(Store::Meta, DRAFT_KEY).await {
+                next = saved;
+                if next.zone.is_empty() {
+                    next.zone = zone;
+                }
+            }
+            if let Some(to) = to {
+                next.to = to;
+            }
+            editor_html.set(next.html.clone());
+            form.set(next);
+            ready.set(true);
+        });
+    });
+
+    // Keep what the rep writes in the cache (a new email only: an edit is saved by its own buttons).
+    let keep = move || {
+        if editing.get_untracked().is_some() || !ready.get_untracked() {
+            return;
+        }
+        let cache = state.cache();
+        let mut current = form.get_untracked();
+        current.html = editor_html.get_untracked();
+        leptos::task::spawn_local(async move {
+            let _ = cache.write(vec![Write::meta(DRAFT_KEY, &current)]).await;
+        });
+    };
+    Effect::new(move |_| {
+        form.track();
+        editor_html.track();
+        keep();
+    });
+
+    let campaigns = move || {
+        let mut list: Vec<Campaign> = state.campaigns.with(|c| c.values().cloned().collect());
+        list.sort_by_key(|c| c.name.to_lowercase());
+        list
+    };
+
+    let submit = {
+        let navigate = navigate.clone();
+        move |intent: Intent| {
+            refused.set(None);
+            let Some(session) = state.session.get_untracked() else { return };
+            let f = form.get_untracked();
+            let html_body = crate::sanitize::html(&editor_html.get_untracked());
+            let mut errs = Errors::default();
+            let recipient = match EmailAddress::parse(&f.to) {
+                Ok(a) => Some(a),
+                Err(e) => {
+                    errs.to = Some(labels::address_error(i18n, &e));
+                    None
+                }
+            };
+            let cc = match parse_addresses(&f.cc) {
+                Ok(list) => list,
+                Err(e) => {
+                    errs.cc = Some(labels::address_error(i18n, &e));
+                    Vec::new()
+                }
+            };
+            let schedule = if intent == Intent::Schedule {
+                let date = NaiveDate::parse_from_str(&f.date, "%Y-%m-%d").ok();
+                let time = NaiveTime::parse_from_str(&f.time, "%H:%M").ok();
+                let zone: Option<chrono_tz::Tz> = f.zone.parse().ok();
+                match (date, time, zone) {
+                    (Some(date), Some(time), Some(zone)) => {
+                        let at = domain::task::local_instant(date, time, zone);
+                        if at <= Utc::now() {
+                            errs.schedule = Some(t_string!(i18n, compose.schedule_past).to_string());
+                            None
+                        } else {
+                            Some(Schedule { at, time_zone: f.zone.clone() })
+                        }
+                    }
+                    _ => {
+                        errs.schedule = Some(t_string!(i18n, compose.schedule_incomplete).to_string());
+                        None
+                    }
+                }
+            } else {
+                None
+            };
+            let new_campaign = (f.campaign == "new").then(|| f.new_campaign.trim().to_string());
+            if new_campaign.as_ref().is_some_and(String::is_empty) {
+                errs.campaign = Some(t_string!(i18n, compose.campaign_name_missing).to_string());
+            }
+            let sender = EmailAddress::parse(&session.email).ok();
+            let (Some(recipient), Some(sender)) = (recipient, sender) else {
+                errors.set(errs);
+                return;
+            };
+            let now = Utc::now();
+            let before = original.get_untracked();
+            let id = f.id.unwrap_or_else(|| EmailId(actions::new_id()));
+            let kind = before.as_ref().map(|e| e.kind).unwrap_or(EmailKind::Single);
+            let mut email = match &before {
+                Some(e) => e.clone(),
+                None => Email::new(id, sender, recipient.clone(), kind, now),
+            };
+            email.recipient = recipient.clone();
+            email.person = state.person_by_address(&recipient).map(|p| p.id);
+            email.cc = cc;
+            email.subject = f.subject.trim().to_string();
+            email.text_body = text_of(&html_body);
+            email.html_body = html_body;
+            email.updated_at = now;
+            let campaign_id = match (&new_campaign, f.campaign.as_str()) {
+                (Some(_), _) => Some(CampaignId(actions::new_id())),
+                (None, "") => None,
+                (None, id) => id.parse().ok(),
+            };
+            email.campaign = campaign_id;
+            if let Err(e) = email.validate() {
+                errs.subject = Some(labels::email_error(i18n, &e));
+            }
+            errors.set(errs.clone());
+            if errs.any() {
+                return;
+            }
+            let then = match intent {
+                Intent::SendNow => vec![Operation::SendNow { email: id }],
+                Intent::Schedule => {
+                    schedule.map(|s| vec![Operation::Schedule { email: id, schedule: s }]).unwrap_or_default()
+                }
+                Intent::SaveDraft if email.status == Status::Scheduled && kind == EmailKind::Single => {
+                    vec![Operation::Unschedule { email: id }]
+                }
+                Intent::SaveDraft => Vec::new(),
+            };
+            busy.set(true);
+            let navigate = navigate.clone();
+            leptos::task::spawn_local(async move {
+                if let (Some(name), Some(id)) = (new_campaign, campaign_id) {
+                    let _ = actions::save_campaign(state, Campaign { id, name }).await;
+                }
+                match actions::save_email(state, email, then).await {
+                    Ok(saved) => {
+                        let _ = state
+                            .cache()
+                            .write(vec![Write::Delete { store: Store::Meta, key: DRAFT_KEY.into() }])
+                            .await;
+                        let text = match intent {
+                            Intent::SendNow => t_string!(i18n, compose.sent_notice).to_string(),
+                            Intent::Schedule => t_string!(i18n, compose.scheduled_notice).to_string(),
+                            Intent::SaveDraft => t_string!(i18n, compose.saved_notice).to_string(),
+                        };
+                        state.notify(text, false, None);
+                        let target = match intent {
+                            Intent::SendNow => "/emails/sent/delivered".to_string(),
+                            _ => format!("/emails/{}", saved.folder()),
+                        };
+                        navigate(&target, NavigateOptions::default());
+                    }
+                    Err(ActionError::Refused(error)) => refused.set(Some(labels::refusal(i18n, &error))),
+                    Err(err) => refused
+                        .set(Some(t_string!(i18n, errors.storage, reason = err.to_string()).to_string())),
+                }
+                busy.set(false);
+            });
+        }
+    };
+    let submit = StoredValue::new_local(submit);
+    let run = move |intent: Intent| submit.with_value(|f| f(intent));
+
+    let not_editable = move || original.with(|o| o.as_ref().is_some_and(|e| !e.is_editable()));
+    let can_draft = move || original.with(|o| o.as_ref().is_none_or(|e| e.kind == EmailKind::Single));
+    let zones = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect::<Vec<_>>();
+
+    let field = move |value: fn(&Form) -> String, set: fn(&mut Form, String)| {
+        (
+            move || form.with(value),
+            move |ev: leptos::ev::Event| {
+                let v = event_target_value(&ev);
+                form.update(|f| set(f, v));
+            },
+        )
+    };
+    let to_value = move || form.with(|f| f.to.clone());
+    let cc_value = move || form.with(|f| f.cc.clone());
+    let subject_value = move || form.with(|f| f.subject.clone());
+    let (campaign_value, campaign_input) = field(|f| f.campaign.clone(), |f, v| f.campaign = v);
+    let (new_campaign_value, new_campaign_input) =
+        field(|f| f.new_campaign.clone(), |f, v| f.new_campaign = v);
+    let (date_value, date_input) = field(|f| f.date.clone(), |f, v| f.date = v);
+    let (time_value, time_input) = field(|f| f.time.clone(), |f, v| f.time = v);
+    let (zone_value, zone_input) = field(|f| f.zone.clone(), |f, v| f.zone = v);
+
+    let error_text = move |pick: fn(&Errors) -> Option<String>| move || errors.with(pick);
+
+    view! {
+        <section class="compose" aria-labelledby="compose-title">
+            <h1 id="compose-title">
+                {move || if editing.get().is_some() { t_string!(i18n, compose.edit_title) } else { t_string!(i18n, compose.title) }}
+            </h1>
+            <Show when=not_editable>
+                <p class="error" role="alert">{t!(i18n, compose.not_editable)}</p>
+            </Show>
+            <form
+                class="compose-form"
+                novalidate
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    run(Intent::SendNow);
+                }
+            >
+                <TextField
+                    id="compose-to"
+                    label=Signal::derive(move || t_string!(i18n, compose.to).to_string())
+                    value=Signal::derive(to_value)
+                    on_input=Callback::new(move |v| form.update(|f| f.to = v))
+                    error=Signal::derive(error_text(|e| e.to.clone()))
+                    kind="email"
+                    list="people-addresses"
+                />
+                <datalist id="people-addresses">
+                    {move || state.people.with(|people| people.values().map(|p| view! {
+                        <option value=p.email.to_string()>{p.display_name()}</option>
+                    }).collect_view())}
+                </datalist>
+                <TextField
+                    id="compose-cc"
+                    label=Signal::derive(move || t_string!(i18n, compose.cc).to_string())
+                    value=Signal::derive(cc_value)
+                    on_input=Callback::new(move |v| form.update(|f| f.cc = v))
+                    error=Signal::derive(error_text(|e| e.cc.clone()))
+                />
+                <TextField
+                    id="compose-subject"
+                    label=Signal::derive(move || t_string!(i18n, compose.subject).to_string())
+                    value=Signal::derive(subject_value)
+                    on_input=Callback::new(move |v| form.update(|f| f.subject = v))
+                    error=Signal::derive(error_text(|e| e.subject.clone()))
+                />
+                <div class="field">
+                    <label for="compose-campaign">{t!(i18n, compose.campaign)}</label>
+                    <select id="compose-campaign" prop:value=campaign_value on:change=campaign_input>
+                        <option value="">{t!(i18n, compose.no_campaign)}</option>
+                        {move || campaigns().into_iter().map(|c| view! { <option value=c.id.to_string()>{c.name}</option> }).collect_view()}
+                        <option value="new">{t!(i18n, compose.new_campaign)}</option>
+                    </select>
+                    <Show when=move || form.with(|f| f.campaign == "new")>
+                        <label for="compose-campaign-name" class="visually-hidden">{t!(i18n, compose.campaign_name)}</label>
+                        <input
+                            id="compose-campaign-name"
+                            type="text"
+                            placeholder=move || t_string!(i18n, compose.campaign_name)
+                            prop:value=new_campaign_value
+                            on:input=new_campaign_input
+                        />
+                        <p class="field-error" aria-live="polite">{error_text(|e| e.campaign.clone())}</p>
+                    </Show>
+                </div>
+                <div class="field">
+                    <span class="label" id="compose-body-label">{t!(i18n, compose.body)}</span>
+                    <Show when=move || ready.get()>
+                        <Editor html=editor_html labelled_by="compose-body-label" />
+                    </Show>
+                </div>
+                <Show when=move || schedule_open.get()>
+                    <fieldset class="schedule" class:invalid=move || errors.with(|e| e.schedule.is_some())>
+                        <legend>{t!(i18n, compose.schedule_legend)}</legend>
+                        <label for="compose-date">{t!(i18n, compose.date)}</label>
+                        <input id="compose-date" type="date" prop:value=date_value on:input=date_input />
+                        <label for="compose-time">{t!(i18n, compose.time)}</label>
+                        <input id="compose-time" type="time" prop:value=time_value on:input=time_input />
+                        <label for="compose-zone">{t!(i18n, compose.zone)}</label>
+                        <select id="compose-zone" prop:value=zone_value on:change=zone_input>
+                            {zones.iter().map(|z| view! { <option value=*z>{*z}</option> }).collect_view()}
+                        </select>
+                        <p class="field-error" aria-live="polite">{error_text(|e| e.schedule.clone())}</p>
+                        <button
+                            type="button"
+                            class="button primary"
+                            disabled=move || busy.get()
+                            on:click=move |_| run(Intent::Schedule)
+                        >
+                            {t!(i18n, compose.schedule_confirm)}
+                        </button>
+                    </fieldset>
+                </Show>
+                {move || refused.get().map(|r| view! { <p class="error" role="alert">{r}</p> })}
+                <div class="form-actions">
+                    <button type="submit" class="button primary" disabled=move || busy.get() || not_editable()>
+                        {t!(i18n, compose.send_now)}
+                    </button>
+                    <button
+                        type="button"
+                        class="button"
+                        aria-expanded=move || schedule_open.get().to_string()
+                        disabled=not_editable
+                        on:click=move |_| schedule_open.update(|o| *o = !*o)
+                    >
+                        {t!(i18n, compose.schedule)}
+                    </button>
+                    <Show when=can_draft>
+                        <button
+                            type="button"
+                            class="button"
+                            disabled=move || busy.get() || not_editable()
+                            on:click=move |_| run(Intent::SaveDraft)
+                        >
+                            {t!(i18n, compose.save_draft)}
+                        </button>
+                    </Show>
+                    <a class="button ghost" href="/emails">{t!(i18n, common.cancel)}</a>
+                </div>
+            </form>
+        </section>
+    }
+}

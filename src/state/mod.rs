@@ -1,0 +1,181 @@
+//! The app's shared state: the open cache, the session and its sync engine, and the few signals every
+//! screen follows (a revision that moves whenever the cache changes, folder counts, people and campaigns,
+//! the sync status, the rep's settings, notices).
+//!
+//! Screens read records from the cache (through `storage`) when the revision moves; they change records only
+//! through [`actions`], which write to the cache and the outbox in one transaction before anything says it is
+//! done, then wake sync.
+
+pub mod actions;
+
+use std::collections::HashMap;
+
+use domain::{Campaign, CampaignId, EmailAddress, FolderCounts, Person, PersonId};
+use leptos::prelude::*;
+
+use crate::storage::{Cache, Session, Settings, Store};
+use crate::sync::{Api, Listener, Pulled, Sync, SyncStatus};
+
+/// A notice at the bottom of the screen, with an optional undo.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    pub id: u64,
+    pub text: String,
+    pub error: bool,
+    pub undo: Option<actions::Undo>,
+}
+
+/// Everything the screens share. `Copy`: every field is a handle.
+#[derive(Clone, Copy)]
+pub struct AppState {
+    pub cache: StoredValue<Cache, LocalStorage>,
+    pub sync: StoredValue<Option<Sync>, LocalStorage>,
+    pub session: RwSignal<Option<Session>>,
+    /// Moves whenever the cache's records change.
+    pub revision: RwSignal<u64>,
+    pub counts: RwSignal<FolderCounts>,
+    pub people: RwSignal<HashMap<PersonId, Person>>,
+    pub campaigns: RwSignal<HashMap<CampaignId, Campaign>>,
+    pub status: RwSignal<SyncStatus>,
+    pub settings: RwSignal<Settings>,
+    pub notices: RwSignal<Vec<Notice>>,
+    /// Events that arrived in this session, newest last (the live feed marks them new).
+    pub arrived: RwSignal<Vec<domain::EventId>>,
+    next_notice: StoredValue<u64>,
+}
+
+impl AppState {
+    pub fn new(cache: Cache, session: Option<Session>, settings: Settings) -> AppState {
+        AppState {
+            cache: StoredValue::new_local(cache),
+            sync: StoredValue::new_local(None),
+            session: RwSignal::new(session),
+            revision: RwSignal::new(0),
+            counts: RwSignal::new(FolderCounts::default()),
+            people: RwSignal::new(HashMap::new()),
+            campaigns: RwSignal::new(HashMap::new()),
+            status: RwSignal::new(SyncStatus::default()),
+            settings: RwSignal::new(settings),
+            notices: RwSignal::new(Vec::new()),
+            arrived: RwSignal::new(Vec::new()),
+            next_notice: StoredValue::new(0),
+        }
+    }
+
+    /// The cache handle.
+    pub fn cache(&self) -> Cache {
+        self.cache.get_value()
+    }
+
+    /// The rep's time zone: their choice, or the browser's.
+    pub fn time_zone(&self) -> String {
+        self.settings.with(|s| s.time_zone.clone()).unwrap_or_else(crate::format::browser_time_zone)
+    }
+
+    /// The rep's time zone as the domain reads it.
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.time_zone().parse().unwrap_or(chrono_tz::UTC)
+    }
+
+    /// Starts syncing the signed-in session (if any), after loading what the screens share.
+    pub fn start(self) {
+        let Some(session) = self.session.get_untracked() else { return };
+        let api = Api::new(&session.endpoint, &session.token);
+        let sync = Sync::new(self.cache(), api, Box::new(SignalListener { state: self }));
+        self.sync.set_value(Some(sync.clone()));
+        sync.start();
+        self.reload_shared();
+    }
+
+    /// Stops syncing (sign-out).
+    pub fn stop(self) {
+        if let Some(sync) = self.sync.get_value() {
+            sync.stop();
+        }
+        self.sync.set_value(None);
+    }
+
+    /// Wakes sync: a change is waiting, or the rep asked to retry.
+    pub fn poke(self) {
+        if let Some(sync) = self.sync.get_value() {
+            sync.poke();
+        }
+    }
+
+    /// Tells the screens that the cache changed, and reloads counts, people and campaigns.
+    pub fn changed(self) {
+        self.revision.update(|r| *r += 1);
+        self.reload_shared();
+    }
+
+    fn reload_shared(self) {
+        let cache = self.cache();
+        leptos::task::spawn_local(async move {
+            if let Ok(counts) = cache.folder_counts().await {
+                self.counts.set(counts);
+            }
+            if let Ok(people) = cache.all::<Person>(Store::People).await {
+                self.people.set(people.items.into_iter().map(|p| (p.id, p)).collect());
+            }
+            if let Ok(campaigns) = cache.all::<Campaign>(Store::Campaigns).await {
+                self.campaigns.set(campaigns.items.into_iter().map(|c| (c.id, c)).collect());
+            }
+            if let Some(sync) = self.sync.get_value() {
+                let _ = sync.refresh_outbox().await;
+            }
+        });
+    }
+
+    /// The person an address belongs to, if the rep has them.
+    pub fn person_by_address(&self, address: &EmailAddress) -> Option<Person> {
+        self.people.with(|people| people.values().find(|p| &p.email == address).cloned())
+    }
+
+    /// Shows a notice; it goes by itself after a while.
+    pub fn notify(self, text: String, error: bool, undo: Option<actions::Undo>) {
+        let id = self.next_notice.get_value() + 1;
+        self.next_notice.set_value(id);
+        self.notices.update(|n| {
+            n.push(Notice { id, text, error, undo });
+            if n.len() > 4 {
+                n.remove(0);
+            }
+        });
+        let notices = self.notices;
+        leptos::task::spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(if error { 12_000 } else { 7_000 }).await;
+            notices.update(|n| n.retain(|x| x.id != id));
+        });
+    }
+
+    pub fn dismiss(self, id: u64) {
+        self.notices.update(|n| n.retain(|x| x.id != id));
+    }
+}
+
+/// Hands the sync engine's news to the signals.
+struct SignalListener {
+    state: AppState,
+}
+
+impl Listener for SignalListener {
+    fn status(&self, status: SyncStatus) {
+        self.state.status.set(status);
+    }
+
+    fn changed(&self, pulled: Pulled) {
+        if !pulled.events.is_empty() {
+            self.state.arrived.update(|a| {
+                a.extend(pulled.events.iter().map(|e| e.id));
+                let excess = a.len().saturating_sub(500);
+                a.drain(..excess);
+            });
+        }
+        self.state.changed();
+    }
+}
+
+/// The state, from any component under the app.
+pub fn use_app() -> AppState {
+    expect_context::<AppState>()
+}

@@ -1,0 +1,218 @@
+// The flows a rep does with emails, against the release build served by the real endpoint, with aiosmtpd as
+// the SMTP server: compose and send, schedule, a bounce, opens and clicks (human and scanner), offline
+// compose, and a bulk send to imported people.
+import { expect, test, type Page } from '@playwright/test';
+import { findUrl, header, newRep, recipient, screenshotPath, signIn, waitForMessages } from './support/app';
+
+const BROWSER_UA =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
+
+/** Writes an email in the compose screen (the body typed into the editor). */
+async function compose(page: Page, to: string, subject: string, body: string) {
+  await page.getByRole('link', { name: 'Compose' }).click();
+  await expect(page.getByRole('heading', { name: 'New email' })).toBeVisible();
+  await page.getByLabel('To', { exact: true }).fill(to);
+  await page.getByLabel('Subject').fill(subject);
+  const editor = page.getByRole('textbox', { name: 'Message' });
+  await editor.click();
+  await editor.pressSequentially(body);
+}
+
+test('compose and send: the SMTP server receives it and it appears under Sent › Delivered', async ({ page }) => {
+  await signIn(page, newRep('send').token);
+  const to = recipient('ana');
+  await compose(page, to, 'Pricing for Acme', 'Hi Ana, here is our pricing.');
+  await page.screenshot({ path: screenshotPath('compose'), fullPage: true });
+  await page.getByRole('button', { name: 'Send now' }).click();
+  await expect(page).toHaveURL(/\/emails\/sent\/delivered$/);
+
+  const [message] = await waitForMessages((r) => r === to, 1);
+  expect(message, 'the SMTP server received the email').toBeTruthy();
+  expect(header(message.raw, 'Subject')).toBe('Pricing for Acme');
+  expect(message.raw).toContain('Hi Ana, here is our pricing.');
+
+  const row = page.getByRole('row', { name: new RegExp(to.replace(/[.+]/g, '\\$&')) });
+  await expect(row).toBeVisible();
+  await expect(row).toContainText('Pricing for Acme');
+  await expect(page.getByRole('tab', { name: /^Delivered 1$/ })).toBeVisible();
+  await expect(page.getByTestId('sync-status')).toHaveText('Synced');
+  await page.screenshot({ path: screenshotPath('sent-delivered'), fullPage: true });
+});
+
+test('a bad address is refused with a clear message and nothing is lost', async ({ page }) => {
+  await signIn(page, newRep('invalid').token);
+  await compose(page, 'ana@acme', 'Hello', 'Keep this text.');
+  await page.getByRole('button', { name: 'Send now' }).click();
+  await expect(page.getByText('has no domain with a dot')).toBeVisible();
+  await expect(page.getByLabel('To', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+  await page.getByLabel('Cc').fill('bo@acme.example.com, not an address');
+  await page.getByRole('button', { name: 'Send now' }).click();
+  await expect(page.getByText('“not” is not an email address')).toBeVisible();
+  await expect(page.getByRole('textbox', { name: 'Message' })).toContainText('Keep this text.');
+  // What was typed survives a reload.
+  await page.reload();
+  await expect(page.getByLabel('Subject')).toHaveValue('Hello');
+  await expect(page.getByRole('textbox', { name: 'Message' })).toContainText('Keep this text.');
+});
+
+test('schedule: the email waits in Pending › Scheduled, then is delivered after its time', async ({ page }) => {
+  test.setTimeout(180_000);
+  await signIn(page, newRep('schedule').token);
+  const to = recipient('carla');
+  await compose(page, to, 'Next week', 'Talk soon.');
+  // The next whole minute in São Paulo, picked in that time zone.
+  const at = new Date(Date.now() + 60_000);
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', {
+      timeZone: 'America/Sao_Paulo', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+    })
+      .formatToParts(at)
+      .map((p) => [p.type, p.value]),
+  );
+  await page.getByRole('button', { name: 'Schedule…' }).click();
+  await page.getByLabel('Date').fill(`${parts.year}-${parts.month}-${parts.day}`);
+  await page.getByLabel('Time', { exact: true }).fill(`${parts.hour}:${parts.minute}`);
+  await page.getByLabel('Time zone').selectOption('America/Sao_Paulo');
+  await page.getByRole('button', { name: 'Schedule', exact: true }).click();
+  await expect(page).toHaveURL(/\/emails\/pending\/scheduled$/);
+  const row = page.getByRole('row', { name: /Next week/ });
+  await expect(row).toBeVisible();
+  await expect(page.getByRole('tab', { name: /^Scheduled 1$/ })).toBeVisible();
+  await page.screenshot({ path: screenshotPath('pending-scheduled'), fullPage: true });
+  expect((await waitForMessages((r) => r === to, 1, 1000)).length, 'nothing goes out before its time').toBe(0);
+
+  const [message] = await waitForMessages((r) => r === to, 1, 150_000);
+  expect(message).toBeTruthy();
+  await expect(page.getByRole('tab', { name: /^Scheduled 0$/ })).toBeVisible({ timeout: 20_000 });
+  await page.getByRole('tab', { name: /^Sent\b/ }).click();
+  await expect(page.getByRole('row', { name: /Next week/ })).toBeVisible();
+});
+
+test('an address the SMTP server rejects lands in Undelivered › Bounced with the server’s reason', async ({ page }) => {
+  await signIn(page, newRep('bounce').token);
+  const to = recipient('reject-dan');
+  await compose(page, to, 'Quick question', 'Are you the right person?');
+  await page.getByRole('button', { name: 'Send now' }).click();
+  await expect(page.getByRole('tab', { name: /^Undelivered 1$/ })).toBeVisible({ timeout: 20_000 });
+  await page.getByRole('tab', { name: /^Undelivered\b/ }).click();
+  await page.getByRole('tab', { name: /^Bounced\b/ }).click();
+  await expect(page).toHaveURL(/\/emails\/undelivered\/bounced$/);
+  await page.getByRole('tabpanel').getByRole('link', { name: 'Quick question', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Quick question' })).toBeVisible();
+  await expect(page.getByText('User unknown').first()).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Retry send' })).toBeVisible();
+  await page.screenshot({ path: screenshotPath('email-bounced'), fullPage: true });
+});
+
+test('opening the pixel and a link of the received message shows 1 view and 1 click, live; a scanner’s click is raw only', async ({ page, request }) => {
+  await signIn(page, newRep('track').token);
+  const to = recipient('eve');
+  await compose(page, to, 'Our pricing', 'See the pricing page');
+  const editor = page.getByRole('textbox', { name: 'Message' });
+  await editor.press('Control+A');
+  page.once('dialog', (dialog) => dialog.accept('https://acme.example.com/pricing'));
+  await page.getByRole('button', { name: 'Link' }).click();
+  await page.getByRole('button', { name: 'Send now' }).click();
+  const [message] = await waitForMessages((r) => r === to, 1);
+  expect(message).toBeTruthy();
+  const base = new URL(page.url()).origin;
+  const pixel = findUrl(message.raw, `${base}/t/o/`);
+  const click = findUrl(message.raw, `${base}/t/c/`);
+  expect(pixel && click, 'the message has the open pixel and a tracked link').toBeTruthy();
+
+  await expect(page.getByRole('row', { name: /Our pricing/ })).toBeVisible();
+  expect((await request.get(pixel!, { headers: { 'User-Agent': BROWSER_UA } })).status()).toBe(200);
+  const followed = await request.get(click!, { headers: { 'User-Agent': BROWSER_UA }, maxRedirects: 0 });
+  expect(followed.status()).toBe(303);
+  expect(followed.headers()['location']).toBe('https://acme.example.com/pricing');
+  // A mail security scanner follows the same link: recorded, but not as a person.
+  await request.get(click!, { headers: { 'User-Agent': 'Barracuda Sentinel (EE)' }, maxRedirects: 0 });
+
+  const row = page.getByRole('row', { name: /Our pricing/ });
+  await expect(row).toContainText('1 view', { timeout: 5_000 });
+  await expect(row).toContainText('1 click');
+  await expect(row.locator('td.engagement')).toHaveAttribute('title', /2 clicks \(1 by a person\)/);
+  const feed = page.getByRole('complementary', { name: 'Live feed' });
+  await expect(feed).toContainText('viewed');
+  await expect(feed).toContainText('clicked https://acme.example.com/pricing');
+  await expect(feed.locator('.mark', { hasText: 'machine' })).toHaveCount(1);
+  await page.screenshot({ path: screenshotPath('live-feed'), fullPage: true });
+
+  await page.getByRole('tabpanel').getByRole('link', { name: 'Our pricing', exact: true }).click();
+  const timeline = page.getByRole('region', { name: /Timeline for/ });
+  await expect(timeline).toContainText('security scanner');
+  await page.screenshot({ path: screenshotPath('email-timeline'), fullPage: true });
+});
+
+test('offline: 3 emails composed, the page reloaded, back online — exactly 3 messages reach the SMTP server', async ({ page, context }) => {
+  await signIn(page, newRep('offline').token);
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+  // The service worker controls the page once it has been loaded under it.
+  await page.reload();
+  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+  await context.setOffline(true);
+  const to = [recipient('off1'), recipient('off2'), recipient('off3')];
+  for (const [i, address] of to.entries()) {
+    await compose(page, address, `Offline ${i + 1}`, `Written on a train, ${i + 1}.`);
+    await page.getByRole('button', { name: 'Send now' }).click();
+    await expect(page).toHaveURL(/\/emails\/sent\/delivered$/);
+  }
+  await expect(page.getByTestId('sync-status')).toContainText('Offline');
+  await page.reload();
+  await expect(page.getByRole('tab', { name: /^Pending 3$/ })).toBeVisible();
+  await expect(page.getByTestId('sync-status')).toContainText('6 changes waiting');
+  await page.screenshot({ path: screenshotPath('offline-waiting'), fullPage: true });
+  expect((await waitForMessages((r) => to.includes(r), 1, 1500)).length).toBe(0);
+
+  await context.setOffline(false);
+  const messages = await waitForMessages((r) => to.includes(r), 3);
+  expect(messages.length).toBe(3);
+  await expect(page.getByTestId('sync-status')).toHaveText('Synced', { timeout: 20_000 });
+  await expect(page.getByRole('tab', { name: /^Sent 3$/ })).toBeVisible({ timeout: 20_000 });
+  // Nothing more arrives later: each was sent once.
+  await page.waitForTimeout(2000);
+  expect((await waitForMessages((r) => to.includes(r), 4, 500)).length).toBe(3);
+});
+
+test('Select and Send to 20 imported people: 20 messages, each with its own merge fields', async ({ page }) => {
+  await signIn(page, newRep('bulk').token);
+  await page.getByRole('link', { name: 'Select and Send' }).click();
+  const people = Array.from({ length: 20 }, (_, i) => ({
+    first: `Person${i + 1}`,
+    company: `Company ${String.fromCharCode(65 + i)}`,
+    email: recipient(`bulk${i + 1}`),
+  }));
+  const csv = ['name,email,company,time zone,tags']
+    .concat(people.map((p) => `${p.first} Tester,${p.email},${p.company},Europe/Rome,lead`))
+    .concat(['Broken Row,not-an-address,Nowhere,,'])
+    .join('\n');
+  await page.getByLabel('Import people from a CSV file').setInputFiles({
+    name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from(csv),
+  });
+  await expect(page.getByText('20 people imported and selected.')).toBeVisible();
+  await expect(page.getByText('1 row was not imported:')).toBeVisible();
+  await expect(page.getByText(/Line 22: .*not-an-address/)).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Recipients: 20 of 200' })).toBeVisible();
+
+  await page.getByLabel('Subject').fill('Hello {{first_name}} at {{company}}');
+  const editor = page.getByRole('textbox', { name: 'Message' });
+  await editor.click();
+  await editor.pressSequentially('Dear {{first_name}}, a note for {{company}}.');
+  await expect(page.getByRole('cell', { name: 'Hello Person7 at Company G' })).toBeVisible();
+  await page.screenshot({ path: screenshotPath('bulk'), fullPage: true });
+  await page.getByRole('button', { name: 'Send now to 20 people' }).click();
+  await expect(page.getByText('20 emails queued.')).toBeVisible();
+  await expect(page.locator('progress')).toBeVisible();
+
+  const messages = await waitForMessages((r) => people.some((p) => p.email === r), 20, 40_000);
+  expect(messages.length).toBe(20);
+  for (const p of people) {
+    const m = messages.find((x) => x.rcptTos.includes(p.email))!;
+    expect(header(m.raw, 'Subject')).toBe(`Hello ${p.first} at ${p.company}`);
+    expect(m.raw).toContain(`Dear ${p.first}, a note for ${p.company}.`);
+  }
+  await expect(page.getByText('20 of 20 sent')).toBeVisible({ timeout: 20_000 });
+  await page.screenshot({ path: screenshotPath('bulk-progress'), fullPage: true });
+});

@@ -1,0 +1,83 @@
+// What the end-to-end tests share: a fresh rep (a user of the real endpoint) per test, signing in through
+// the app, and the messages the real SMTP server received.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, type Page } from '@playwright/test';
+
+export const E2E_DIR = process.env.E2E_DIR ?? 'artifacts/e2e';
+export const DATA_DIR = join(E2E_DIR, 'data');
+export const SMTP_DIR = join(E2E_DIR, 'smtp');
+export const INBOUND_SECRET = 'e2e-inbound-secret';
+
+/** A rep of their own (so tests never see each other's records): their address and bearer token. */
+export function newRep(name: string): { email: string; token: string } {
+  const email = `${name}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@seller.example.com`;
+  const out = execFileSync('target/server/endpoint', ['user', 'add', email, '--data-dir', DATA_DIR], {
+    encoding: 'utf8',
+  });
+  const token = out.trim().split('\n').pop()!.trim();
+  return { email, token };
+}
+
+/** A unique recipient address at a domain the SMTP server accepts (prefix "reject" to be refused). */
+export function recipient(local: string): string {
+  return `${local}.${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}@acme.example.com`;
+}
+
+/** Signs in through the app's own form and waits for the command center. */
+export async function signIn(page: Page, token: string): Promise<void> {
+  await page.goto('/');
+  await expect(page.getByRole('heading', { name: 'Command Center' })).toBeVisible();
+  await page.getByLabel('Token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('tablist', { name: 'Email status' })).toBeVisible();
+}
+
+export type Received = { raw: string; rcptTos: string[]; mailFrom: string };
+
+/** Every message the SMTP server has accepted so far. */
+export function received(): Received[] {
+  if (!existsSync(SMTP_DIR)) return [];
+  return readdirSync(SMTP_DIR)
+    .filter((f) => f.endsWith('.eml'))
+    .sort()
+    .map((f) => {
+      const envelope = JSON.parse(readFileSync(join(SMTP_DIR, f.replace(/\.eml$/, '.json')), 'utf8'));
+      return { raw: readFileSync(join(SMTP_DIR, f), 'utf8'), rcptTos: envelope.rcpt_tos, mailFrom: envelope.mail_from };
+    });
+}
+
+/** The messages received for addresses that `match`, once there are at least `count` (or after 20 s). */
+export async function waitForMessages(match: (to: string) => boolean, count: number, timeout = 20_000): Promise<Received[]> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const mine = received().filter((m) => m.rcptTos.some(match));
+    if (mine.length >= count || Date.now() > deadline) return mine;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The first URL in a raw message that starts with `prefix` (quoted-printable undone). */
+export function findUrl(raw: string, prefix: string): string | undefined {
+  const unfolded = raw.replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+  const start = unfolded.indexOf(prefix);
+  if (start < 0) return undefined;
+  const rest = unfolded.slice(start);
+  const end = rest.search(/["'>\s]/);
+  return end < 0 ? rest : rest.slice(0, end);
+}
+
+/** A header of a raw message. */
+export function header(raw: string, name: string): string | undefined {
+  const head = raw.split(/\r?\n\r?\n/)[0].replace(/\r?\n[ \t]+/g, ' ');
+  const line = head.split(/\r?\n/).find((l) => l.toLowerCase().startsWith(name.toLowerCase() + ':'));
+  return line?.slice(name.length + 1).trim();
+}
+
+/** Where the screenshots of the main screens are kept. */
+export function screenshotPath(name: string): string {
+  const dir = 'artifacts/screenshots';
+  mkdirSync(dir, { recursive: true });
+  return join(dir, `${name}.png`);
+}

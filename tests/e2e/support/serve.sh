@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The servers of the end-to-end tests: a real SMTP server (aiosmtpd) and the real endpoint, with a fresh
+# SQLite data folder, serving the release build. Every message the SMTP server accepts lands in
+# $E2E_DIR/smtp as <n>.eml with a <n>.json envelope. Stops both when Playwright stops it.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+port=${E2E_PORT:-18080}
+smtp_port=${E2E_SMTP_PORT:-18025}
+dir=${E2E_DIR:-artifacts/e2e}
+rm -rf "$dir"
+mkdir -p "$dir/smtp"
+
+# The SMTP server runs until its stdin closes: keep it open with a pipe that ends with this script.
+exec 3> >(python3 crates/endpoint/tests/support/smtp_server.py --out "$dir/smtp" --port "$smtp_port" --later-count 1 > "$dir/smtp.log" 2>&1)
+smtp_pipe=$!
+trap 'exec 3>&-; kill $smtp_pipe 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+  grep -q READY "$dir/smtp.log" 2>/dev/null && break
+  sleep 0.1
+done
+
+target/server/endpoint serve \
+  --listen "127.0.0.1:$port" \
+  --data-dir "$dir/data" \
+  --app-dir dist \
+  --smtp-url "smtp://127.0.0.1:$smtp_port" \
+  --public-url "http://127.0.0.1:$port" \
+  --inbound-secret e2e-inbound-secret \
+  --machine-window-seconds 0 \
+  --send-backoff-ms 300 \
+  --send-attempts 2 &
+endpoint=$!
+trap 'kill $endpoint 2>/dev/null || true; exec 3>&-; kill $smtp_pipe 2>/dev/null || true' EXIT
+wait $endpoint
