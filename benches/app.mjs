@@ -108,7 +108,7 @@ async function seed(page, emails, events, rep) {
           delivered: at, archived: at, scheduled: at + 365 * 86_400_000, draft: at, failed: at, bounced: at, spam: at,
         }[status];
         const engagement = { views_raw: i % 5, views_human: i % 3, clicks_raw: i % 4, clicks_human: i % 2, replies: i % 7 === 0 ? 1 : 0, first_activity: null, last_activity: null };
-        store.put({ j: JSON.stringify({ email, engagement }), f: slug, at: folderAt, r: email.recipient, s: email.subject.toLowerCase() }, id);
+        store.put({ j: JSON.stringify({ email, engagement }), f: slug, at: folderAt, n: -folderAt, r: email.recipient, s: email.subject.toLowerCase() }, id);
         counts[COUNT_SLOTS.indexOf(status)] += 1;
         if (status === 'delivered') delivered.push(i);
         n++;
@@ -128,7 +128,7 @@ async function seed(page, emails, events, rep) {
           kind: click ? { type: 'clicked', url: 'https://acme.example.com/pricing' } : { type: 'viewed' },
           ip: '203.0.113.7', user_agent: 'Mozilla/5.0', verdict: { human: k % 4 !== 0, reason: k % 4 !== 0 ? 'no_machine_sign' : 'image_proxy' },
         };
-        store.put({ j: JSON.stringify(event), e: event.email, at }, id);
+        store.put({ j: JSON.stringify(event), e: event.email, at, n: -at }, id);
       }
       await done(tx);
     }
@@ -155,8 +155,7 @@ function rowsWatch(count) {
         return false;
       };
       const observer = new MutationObserver(check);
-      document.addEventListener('DOMContentLoaded', () => { if (!check()) observer.observe(document.body, { childList: true, subtree: true }); });
-      observer.observe(document.documentElement, { childList: true, subtree: true });
+      observer.observe(document, { childList: true, subtree: true });
     });
   })();`;
 }
@@ -183,7 +182,10 @@ async function main() {
 
   const measure = async (url) => {
     await page.goto(url);
-    const at = await page.evaluate(() => window.__rowsAt);
+    const at = await page.evaluate(() => Promise.race([
+      window.__rowsAt,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('the rows never showed')), 15_000)),
+    ]));
     return at;
   };
   const appUrl = `${BASE}/emails/sent/delivered`;

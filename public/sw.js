@@ -27,10 +27,12 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin || NEVER.some((p) => url.pathname.startsWith(p))) return;
 
   if (request.mode === "navigate") {
+    // Only the app's own routes are the shell (a path with a file extension is a file of its own).
+    const appRoute = !url.pathname.split("/").pop().includes(".");
     event.respondWith(
       fetch(request)
         .then((response) => {
-          if (response.ok) {
+          if (response.ok && appRoute && (response.headers.get("content-type") || "").includes("text/html")) {
             const copy = response.clone();
             caches.open(SHELL).then((cache) => cache.put("/", copy));
           }

@@ -55,6 +55,11 @@ fn Shell() -> impl IntoView {
     let state = crate::state::use_app();
     state.start();
     on_cleanup(move || state.stop());
+    // Screens other than a folder have no first page to wait for.
+    leptos::task::spawn_local(async move {
+        gloo_timers::future::TimeoutFuture::new(1_500).await;
+        state.settled.set(true);
+    });
     let feed_open = RwSignal::new(true);
     view! {
         <a class="skip-link" href="#main">{t!(i18n, nav.skip)}</a>

@@ -1,10 +1,31 @@
 //! Dates, times and numbers in the rep's language and time zone, through the browser's own `Intl`
 //! (so every locale's conventions are the browser's, and none of their data ships in the app).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use chrono::TimeDelta;
 use domain::Instant;
 use js_sys::{Array, Date, Function, Object, Reflect};
 use wasm_bindgen::JsValue;
+
+thread_local! {
+    /// `Intl` formatters are costly to make and cheap to use: one per locale, zone and style.
+    static FORMATTERS: RefCell<HashMap<String, Function>> = RefCell::new(HashMap::new());
+    static RELATIVE: RefCell<HashMap<String, js_sys::Intl::RelativeTimeFormat>> = RefCell::new(HashMap::new());
+}
+
+/// The `format` function of a date formatter for `locale` with `pairs` as options (made once).
+fn date_formatter(locale: &str, pairs: &[(&str, &str)]) -> Function {
+    let key = format!("{locale}|{pairs:?}");
+    FORMATTERS.with(|cache| {
+        cache
+            .borrow_mut()
+            .entry(key)
+            .or_insert_with(|| js_sys::Intl::DateTimeFormat::new(&locales(locale), &options(pairs)).format())
+            .clone()
+    })
+}
 
 fn options(pairs: &[(&str, &str)]) -> Object {
     let object = Object::new();
@@ -23,8 +44,7 @@ fn js_date(at: Instant) -> Date {
 }
 
 fn format_with(at: Instant, locale: &str, pairs: &[(&str, &str)]) -> String {
-    let format = js_sys::Intl::DateTimeFormat::new(&locales(locale), &options(pairs));
-    let function: Function = format.format();
+    let function = date_formatter(locale, pairs);
     function.call1(&JsValue::NULL, &js_date(at)).ok().and_then(|s| s.as_string()).unwrap_or_default()
 }
 
@@ -57,14 +77,25 @@ pub fn relative(at: Instant, now: Instant, locale: &str) -> String {
         s if s < 26.0 * 86400.0 => ((seconds / 86400.0).round(), "day"),
         _ => ((seconds / (30.0 * 86400.0)).round(), "month"),
     };
-    let format = js_sys::Intl::RelativeTimeFormat::new(&locales(locale), &options(&[("numeric", "auto")]));
-    String::from(format.format(value, unit))
+    RELATIVE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let format = cache.entry(locale.to_string()).or_insert_with(|| {
+            js_sys::Intl::RelativeTimeFormat::new(&locales(locale), &options(&[("numeric", "auto")]))
+        });
+        String::from(format.format(value, unit))
+    })
 }
 
 /// A whole number with the locale's grouping, e.g. "12,345" or "12.345".
 pub fn number(n: u64, locale: &str) -> String {
-    let format = js_sys::Intl::NumberFormat::new(&locales(locale), &Object::new());
-    let function: Function = format.format();
+    let key = format!("number|{locale}");
+    let function = FORMATTERS.with(|cache| {
+        cache
+            .borrow_mut()
+            .entry(key)
+            .or_insert_with(|| js_sys::Intl::NumberFormat::new(&locales(locale), &Object::new()).format())
+            .clone()
+    });
     function
         .call1(&JsValue::NULL, &JsValue::from_f64(n as f64))
         .ok()
@@ -74,12 +105,17 @@ pub fn number(n: u64, locale: &str) -> String {
 
 /// The browser's own time zone (IANA name), or UTC when it will not say.
 pub fn browser_time_zone() -> String {
-    let format = js_sys::Intl::DateTimeFormat::new(&Array::new(), &Object::new());
-    Reflect::get(&format.resolved_options(), &JsValue::from_str("timeZone"))
-        .ok()
-        .and_then(|z| z.as_string())
-        .filter(|z| !z.is_empty())
-        .unwrap_or_else(|| "UTC".to_string())
+    thread_local! {
+        static ZONE: String = {
+            let format = js_sys::Intl::DateTimeFormat::new(&Array::new(), &Object::new());
+            Reflect::get(&format.resolved_options(), &JsValue::from_str("timeZone"))
+                .ok()
+                .and_then(|z| z.as_string())
+                .filter(|z| !z.is_empty())
+                .unwrap_or_else(|| "UTC".to_string())
+        };
+    }
+    ZONE.with(Clone::clone)
 }
 
 /// The languages the browser asks for, in order of preference.

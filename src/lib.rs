@@ -26,8 +26,7 @@ use storage::{Cache, DATABASE};
 pub async fn boot() {
     match Cache::open(DATABASE).await {
         Ok(cache) => {
-            let session = cache.session().await.ok().flatten();
-            let settings = cache.settings().await.ok().flatten().unwrap_or_default();
+            let (session, settings) = cache.session_and_settings().await.unwrap_or_default();
             let state = AppState::new(cache, session, settings);
             leptos::mount::mount_to_body(move || leptos::view! { <App boot=Boot { state } /> });
         }

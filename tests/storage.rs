@@ -192,7 +192,7 @@ async fn a_corrupted_record_is_reported_and_skipped_and_the_rest_still_reads() {
         .unwrap();
     // A value in the delivered folder's index whose record is not JSON any more.
     let broken = js_object(
-        r#"{"f": "sent/delivered", "at": 1.0, "r": "x@y.example.com", "s": "x", "j": "{not json"}"#,
+        r#"{"f": "sent/delivered", "at": 1.0, "n": -1.0, "r": "x@y.example.com", "s": "x", "j": "{not json"}"#,
     );
     cache.put_raw(Store::Emails, "broken", &broken).await.unwrap();
     let page = cache.folder_page(Folder::Delivered, SortKey::Date, true, 0, 50).await.unwrap();
@@ -210,5 +210,37 @@ async fn a_corrupted_record_is_reported_and_skipped_and_the_rest_still_reads() {
     cache.write(vec![record(fixed)]).await.unwrap();
     assert_eq!(cache.folder_counts().await.unwrap().folder(Folder::Delivered), 4);
     let _: FolderCounts = cache.recount_folders().await.unwrap();
+    cache.delete().await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_version_2_cache_gains_the_newest_first_order_with_its_emails() {
+    let name = fresh_name();
+    {
+        let old = Cache::open_at(&name, 2).await.expect("open at version 2");
+        // Version 2's envelope: the record and its folder, instant, recipient and subject.
+        for (n, minute) in [(1u128, 1u32), (2, 5), (3, 3)] {
+            let e = email(n, Status::Delivered, minute);
+            let record = EmailRecord { email: e.clone(), engagement: Default::default() };
+            let value = serde_json::json!({
+                "j": serde_json::to_string(&record).unwrap(),
+                "f": "sent/delivered",
+                "at": at(minute).timestamp_millis() as f64,
+                "r": e.recipient.as_str(),
+                "s": e.subject.to_lowercase(),
+            });
+            old.put_raw(Store::Emails, &e.id.to_string(), &js_object(&value.to_string())).await.unwrap();
+        }
+        old.close();
+    }
+    let cache = Cache::open(&name).await.expect("upgrade to the current version");
+    assert_eq!(cache.version(), SCHEMA_VERSION);
+    let newest = cache.folder_page(Folder::Delivered, SortKey::Date, true, 0, 2).await.unwrap();
+    let ids: Vec<u128> = newest.items.iter().map(|r| r.email.id.0.as_u128()).collect();
+    assert_eq!(ids, vec![2, 3], "the first page, newest first, from the new index");
+    let oldest = cache.folder_page(Folder::Delivered, SortKey::Date, false, 0, 1).await.unwrap();
+    assert_eq!(oldest.items[0].email.id, EmailId::from_u128(1));
+    let later = cache.folder_page(Folder::Delivered, SortKey::Date, true, 2, 10).await.unwrap();
+    assert_eq!(later.items[0].email.id, EmailId::from_u128(1), "later pages read on from the offset");
     cache.delete().await.unwrap();
 }

@@ -27,6 +27,7 @@ pub struct Row {
 pub fn rows(
     records: Vec<EmailRecord>,
     people: &HashMap<PersonId, Person>,
+    by_address: &HashMap<domain::EmailAddress, PersonId>,
     campaigns: &HashMap<CampaignId, Campaign>,
 ) -> Vec<Row> {
     records
@@ -35,8 +36,8 @@ pub fn rows(
             let person = record
                 .email
                 .person
-                .and_then(|id| people.get(&id))
-                .or_else(|| people.values().find(|p| p.email == record.email.recipient));
+                .or_else(|| by_address.get(&record.email.recipient).copied())
+                .and_then(|id| people.get(&id));
             let name = person.map(Person::display_name).filter(|n| n != record.email.recipient.as_str());
             let campaign = record.email.campaign.and_then(|id| campaigns.get(&id)).map(|c| c.name.clone());
             Row { record, name, campaign }
@@ -44,8 +45,25 @@ pub fn rows(
         .collect()
 }
 
-/// What makes a row be drawn again: the email, its last change, its engagement and its person's name.
-fn row_key(row: &Row) -> (EmailId, domain::Instant, [u32; 5], Option<String>, Option<String>) {
+/// The words of one row, in the language of the moment.
+struct RowText {
+    select: String,
+    who: String,
+    subject: String,
+    stuck: Option<String>,
+    status: String,
+    counts: [String; 3],
+    raw: String,
+    date: String,
+    date_long: String,
+    actions: Vec<(QuickAction, String)>,
+}
+
+/// What makes a row be drawn again: the email, its last change, its engagement, its person's name and
+/// campaign, and the language.
+type RowKey = (EmailId, domain::Instant, [u32; 5], Option<String>, Option<String>, Locale);
+
+fn row_key(row: &Row, locale: Locale) -> RowKey {
     let e = &row.record.engagement;
     (
         row.record.email.id,
@@ -53,6 +71,7 @@ fn row_key(row: &Row) -> (EmailId, domain::Instant, [u32; 5], Option<String>, Op
         [e.views_raw, e.views_human, e.clicks_raw, e.clicks_human, e.replies],
         row.name.clone(),
         row.campaign.clone(),
+        locale,
     )
 }
 
@@ -131,9 +150,10 @@ pub fn EmailList(
                 </tr>
             </thead>
             <tbody>
-                <For each=move || rows.get() key=row_key let:row>
+                <For each=move || { let locale = i18n.get_locale(); rows.get().into_iter().map(move |r| (locale, r)).collect::<Vec<_>>() } key=|(locale, row)| row_key(row, *locale) children=move |(_, row)| view! {
                     <EmailRow row=row selected=selected on_action=on_action />
-                </For>
+                } />
+
             </tbody>
         </table>
     }
@@ -148,36 +168,58 @@ fn EmailRow(
     let i18n = use_i18n();
     let state = crate::state::use_app();
     let email = row.record.email.clone();
-    let engagement = row.record.engagement.clone();
+    let e = row.record.engagement.clone();
     let id = email.id;
-    let locale = move || tag(i18n.get_locale());
-    let zone = state.time_zone();
     let at = email.folder_instant();
-    let zone_long = zone.clone();
-    let who = row.name.clone().unwrap_or_else(|| email.recipient.to_string());
-    let who_label = who.clone();
     let stuck = email.status == Status::InProgress && Utc::now() - at > STUCK_AFTER;
+    // A row's words are written once: a change of language draws the rows again (the list's key has the
+    // language in it), so only the selection stays reactive.
+    let text = untrack(|| {
+        let locale = tag(i18n.get_locale());
+        let zone = state.time_zone();
+        let who = row.name.clone().unwrap_or_else(|| email.recipient.to_string());
+        RowText {
+            select: t_string!(i18n, list.select_row, who = who.clone()).to_string(),
+            who,
+            subject: if email.subject.is_empty() {
+                t_string!(i18n, list.no_subject).to_string()
+            } else {
+                email.subject.clone()
+            },
+            stuck: stuck.then(|| t_string!(i18n, list.stuck).to_string()),
+            status: labels::folder(i18n, email.folder()),
+            counts: [
+                t_string!(i18n, list.views, count = e.views_human).to_string(),
+                t_string!(i18n, list.clicks, count = e.clicks_human).to_string(),
+                t_string!(i18n, list.replies, count = e.replies).to_string(),
+            ],
+            raw: t_string!(
+                i18n,
+                list.raw_counts,
+                views_raw = e.views_raw,
+                views = e.views_human,
+                clicks_raw = e.clicks_raw,
+                clicks = e.clicks_human
+            )
+            .to_string(),
+            date: crate::format::date_time(at, locale, &zone),
+            date_long: crate::format::date_time_long(at, locale, &zone),
+            actions: email
+                .quick_actions()
+                .into_iter()
+                .filter(|a| *a != QuickAction::CreateTask)
+                .map(|a| (a, labels::action(i18n, a)))
+                .collect(),
+        }
+    });
     let reason = email.status_reason.clone();
-    let actions = email.quick_actions();
-    let views = engagement.views_human;
-    let clicks = engagement.clicks_human;
-    let replies = engagement.replies;
-    let raw_title = move || {
-        t_string!(
-            i18n,
-            list.raw_counts,
-            views_raw = engagement.views_raw,
-            views = engagement.views_human,
-            clicks_raw = engagement.clicks_raw,
-            clicks = engagement.clicks_human
-        )
-        .to_string()
-    };
     let status_class = format!("status status-{}", email.folder().sub_slug());
-    let buttons = actions
+    let some = [e.views_human > 0, e.clicks_human > 0, e.replies > 0];
+    let [views, clicks, replies] = text.counts;
+    let buttons = text
+        .actions
         .into_iter()
-        .filter(|a| *a != QuickAction::CreateTask)
-        .map(|action| {
+        .map(|(action, label)| {
             view! {
                 <button
                     type="button"
@@ -185,7 +227,7 @@ fn EmailRow(
                     class:danger={action == QuickAction::Delete}
                     on:click=move |_| on_action.run((action, vec![id]))
                 >
-                    {move || labels::action(i18n, action)}
+                    {label}
                 </button>
             }
         })
@@ -197,36 +239,29 @@ fn EmailRow(
                     type="checkbox"
                     prop:checked=move || selected.with(|s| s.contains(&id))
                     on:change=move |_| selected.update(|s| if !s.remove(&id) { s.insert(id); })
-                    aria-label=move || t_string!(i18n, list.select_row, who = who_label.clone()).to_string()
+                    aria-label=text.select
                 />
             </td>
             <td class="who">
-                <span class="name">{who}</span>
+                <span class="name">{text.who}</span>
                 {row.name.is_some().then(|| view! { <span class="address">{email.recipient.to_string()}</span> })}
             </td>
             <td class="subject">
-                <a href=format!("/email/{id}")>
-                    {if email.subject.is_empty() { t_string!(i18n, list.no_subject).to_string() } else { email.subject.clone() }}
-                </a>
+                <a href=format!("/email/{id}")>{text.subject}</a>
                 {reason.map(|r| view! { <span class="reason">{r}</span> })}
-                {stuck.then(|| view! { <span class="reason stuck-note">{t!(i18n, list.stuck)}</span> })}
+                {text.stuck.map(|s| view! { <span class="reason stuck-note">{s}</span> })}
             </td>
             <td class="campaign">{row.campaign.unwrap_or_default()}</td>
-            <td class="engagement" title=raw_title>
-                <span class=status_class>{move || labels::folder(i18n, email.folder())}</span>
+            <td class="engagement" title=text.raw>
+                <span class=status_class>{text.status}</span>
                 <span class="counts">
-                    <span class:some={views > 0}>{move || t_string!(i18n, list.views, count = views).to_string()}</span>
-                    <span class:some={clicks > 0}>{move || t_string!(i18n, list.clicks, count = clicks).to_string()}</span>
-                    <span class:some={replies > 0}>{move || t_string!(i18n, list.replies, count = replies).to_string()}</span>
+                    <span class:some=some[0]>{views}</span>
+                    <span class:some=some[1]>{clicks}</span>
+                    <span class:some=some[2]>{replies}</span>
                 </span>
             </td>
             <td class="date">
-                <time
-                    datetime=at.to_rfc3339()
-                    title=move || crate::format::date_time_long(at, locale(), &zone_long)
-                >
-                    {move || crate::format::date_time(at, locale(), &zone)}
-                </time>
+                <time datetime=at.to_rfc3339() title=text.date_long>{text.date}</time>
             </td>
             <td class="actions">{buttons}</td>
         </tr>

@@ -1,6 +1,8 @@
 //! The live feed: engagement as it arrives — who viewed, clicked, replied, a moment ago — newest first,
 //! from the cache, which the change stream keeps filling. Events judged a machine's are shown as such.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use domain::{EmailId, EngagementEvent, EventKind};
 use leptos::prelude::*;
@@ -10,7 +12,7 @@ use crate::i18n::*;
 use crate::state::use_app;
 
 /// How many events the feed shows.
-pub const FEED_LENGTH: usize = 40;
+pub const FEED_LENGTH: u32 = 40;
 
 /// One line of the feed.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,26 +38,27 @@ pub fn LiveFeed() -> impl IntoView {
     });
     let items = LocalResource::new(move || {
         state.revision.track();
+        // The folder the rep opened comes first; the feed loads once it is on screen.
+        let settled = state.settled.get();
         let cache = state.cache();
         async move {
+            if !settled {
+                return Vec::new();
+            }
             let events = cache.latest_events(FEED_LENGTH).await.map(|l| l.items).unwrap_or_default();
+            let mut ids: Vec<EmailId> = events.iter().map(|e| e.email).collect();
+            ids.sort();
+            ids.dedup();
+            let subjects: HashMap<EmailId, String> = cache
+                .emails(&ids)
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .map(|r| (r.email.id, r.email.subject))
+                .collect();
             let mut items = Vec::with_capacity(events.len());
-            let mut subjects: Vec<(EmailId, String)> = Vec::new();
             for event in events {
-                let subject = match subjects.iter().find(|(id, _)| *id == event.email) {
-                    Some((_, s)) => s.clone(),
-                    None => {
-                        let s = cache
-                            .email(event.email)
-                            .await
-                            .ok()
-                            .flatten()
-                            .map(|r| r.email.subject)
-                            .unwrap_or_default();
-                        subjects.push((event.email, s.clone()));
-                        s
-                    }
-                };
+                let subject = subjects.get(&event.email).cloned().unwrap_or_default();
                 let who = state
                     .person_by_address(&event.recipient)
                     .map(|p| p.display_name())

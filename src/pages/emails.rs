@@ -163,13 +163,20 @@ pub fn EmailsPage() -> impl IntoView {
     });
     let shown = Signal::derive(move || {
         let records = list.get().map(|l| l.items).unwrap_or_default();
-        state.people.with(|people| state.campaigns.with(|campaigns| rows(records, people, campaigns)))
+        state.people.with(|people| {
+            state.people_by_address.with(|by_address| {
+                state.campaigns.with(|campaigns| rows(records, people, by_address, campaigns))
+            })
+        })
     });
     Effect::new(move |_| {
-        if let Some(loaded) = list.get()
-            && !loaded.skipped.is_empty()
-        {
-            state.status.update(|s| s.skipped = s.skipped.max(loaded.skipped.len()));
+        if let Some(loaded) = list.get() {
+            if !loaded.skipped.is_empty() {
+                state.status.update(|s| s.skipped = s.skipped.max(loaded.skipped.len()));
+            }
+            if !state.settled.get_untracked() {
+                state.settled.set(true);
+            }
         }
     });
 
@@ -240,18 +247,20 @@ pub fn EmailsPage() -> impl IntoView {
         })
     };
 
-    move || match folder.get() {
-        Some(current) => {
+    let valid = Memo::new(move |_| folder.with(Option::is_some));
+    let current = move || folder.get().unwrap_or(Folder::Delivered);
+    move || match valid.get() {
+        true => {
             let (previous, next) = (previous.clone(), next.clone());
             view! {
             <section class="emails" aria-labelledby="emails-title">
                 <h1 id="emails-title" class="visually-hidden">{t!(i18n, nav.emails)}</h1>
-                <FolderTabs folder=Signal::derive(move || folder.get().unwrap_or(current)) counts=state.counts />
+                <FolderTabs folder=Signal::derive(current) counts=state.counts />
                 <div
                     class="folder-panel"
                     role="tabpanel"
                     id="folder-panel"
-                    aria-labelledby=format!("tab-{}", current.sub_slug())
+                    aria-labelledby=move || format!("tab-{}", current().sub_slug())
                 >
                     <Show when=move || !selected.with(HashSet::is_empty)>
                         <div class="selection-bar" role="toolbar" aria-label=move || t_string!(i18n, list.selection)>
@@ -278,7 +287,7 @@ pub fn EmailsPage() -> impl IntoView {
                     <Show
                         when=has_rows
                         fallback=move || view! {
-                            <p class="empty">{move || t_string!(i18n, list.empty, folder = labels::folder(i18n, current)).to_string()}</p>
+                            <p class="empty">{move || t_string!(i18n, list.empty, folder = labels::folder(i18n, current())).to_string()}</p>
                         }
                     >
                         <div class="table-scroll">
@@ -311,7 +320,7 @@ pub fn EmailsPage() -> impl IntoView {
                             </button>
                         </nav>
                     </Show>
-                    {move || (current == Folder::InProgress && total() > 0).then(|| view! {
+                    {move || (current() == Folder::InProgress && total() > 0).then(|| view! {
                         <p class="notice-inline">{t!(i18n, list.in_progress_note)}</p>
                     })}
                 </div>
@@ -319,7 +328,7 @@ pub fn EmailsPage() -> impl IntoView {
         }
         .into_any()
         }
-        None => view! {
+        false => view! {
             <section class="emails">
                 <h1>{t!(i18n, list.no_such_folder)}</h1>
                 <p>

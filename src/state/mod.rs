@@ -35,29 +35,38 @@ pub struct AppState {
     pub revision: RwSignal<u64>,
     pub counts: RwSignal<FolderCounts>,
     pub people: RwSignal<HashMap<PersonId, Person>>,
+    /// Who each address belongs to.
+    pub people_by_address: Memo<HashMap<EmailAddress, PersonId>>,
     pub campaigns: RwSignal<HashMap<CampaignId, Campaign>>,
     pub status: RwSignal<SyncStatus>,
     pub settings: RwSignal<Settings>,
     pub notices: RwSignal<Vec<Notice>>,
     /// Events that arrived in this session, newest last (the live feed marks them new).
     pub arrived: RwSignal<Vec<domain::EventId>>,
+    /// The first screen is on: what waited for it (the live feed) may load now.
+    pub settled: RwSignal<bool>,
     next_notice: StoredValue<u64>,
 }
 
 impl AppState {
     pub fn new(cache: Cache, session: Option<Session>, settings: Settings) -> AppState {
+        let people = RwSignal::new(HashMap::<PersonId, Person>::new());
+        let people_by_address =
+            Memo::new(move |_| people.with(|p| p.values().map(|p| (p.email.clone(), p.id)).collect()));
         AppState {
+            people_by_address,
             cache: StoredValue::new_local(cache),
             sync: StoredValue::new_local(None),
             session: RwSignal::new(session),
             revision: RwSignal::new(0),
             counts: RwSignal::new(FolderCounts::default()),
-            people: RwSignal::new(HashMap::new()),
+            people,
             campaigns: RwSignal::new(HashMap::new()),
             status: RwSignal::new(SyncStatus::default()),
             settings: RwSignal::new(settings),
             notices: RwSignal::new(Vec::new()),
             arrived: RwSignal::new(Vec::new()),
+            settled: RwSignal::new(false),
             next_notice: StoredValue::new(0),
         }
     }
@@ -128,7 +137,8 @@ impl AppState {
 
     /// The person an address belongs to, if the rep has them.
     pub fn person_by_address(&self, address: &EmailAddress) -> Option<Person> {
-        self.people.with(|people| people.values().find(|p| &p.email == address).cloned())
+        let id = self.people_by_address.with(|index| index.get(address).copied())?;
+        self.people.with(|people| people.get(&id).cloned())
     }
 
     /// Shows a notice; it goes by itself after a while.

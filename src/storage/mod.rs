@@ -242,13 +242,13 @@ impl Cache {
     pub async fn all<T: DeserializeOwned>(&self, store: Store) -> Result<Loaded<T>, StorageError> {
         let tx = self.read_tx(&[store])?;
         let object_store = tx.object_store(store.name())?;
+        let keys = object_store.get_all_keys::<JsValue>().primitive()?;
+        let values = object_store.get_all::<JsValue>().primitive()?;
+        let keys: Vec<JsValue> = keys.await?.collect::<Result<_, _>>()?;
+        let values: Vec<JsValue> = values.await?.collect::<Result<_, _>>()?;
         let mut loaded = Loaded::default();
-        let Some(mut cursor) = object_store.open_cursor().primitive()?.await? else { return Ok(loaded) };
-        loop {
-            let value: Option<JsValue> = cursor.next_record().await?;
-            let key: Option<JsValue> = cursor.primary_key()?;
-            let Some(value) = value else { break };
-            read_into(&mut loaded, store, key, &value);
+        for (i, value) in values.iter().enumerate() {
+            read_into(&mut loaded, store, keys.get(i).cloned(), value);
         }
         Ok(loaded)
     }
@@ -278,14 +278,38 @@ impl Cache {
     ) -> Result<Loaded<EmailRecord>, StorageError> {
         let tx = self.read_tx(&[Store::Emails])?;
         let object_store = tx.object_store(Store::Emails.name())?;
-        let index = object_store.index(sort.index())?;
         let slug = folder.to_string();
-        let range = KeyRange::Bound(schema::folder_low(&slug), false, schema::folder_high(&slug), false);
-        let direction = if descending { CursorDirection::Prev } else { CursorDirection::Next };
+        let range = || KeyRange::Bound(schema::folder_low(&slug), false, schema::folder_high(&slug), false);
         let mut loaded = Loaded::default();
+        // The first page in index order is one read (and newest first has an index of its own).
+        let fast_index = match (sort, descending) {
+            (SortKey::Date, true) => Some(schema::INDEX_FOLDER_NEWEST),
+            (key, false) => Some(key.index()),
+            _ => None,
+        };
+        if offset == 0
+            && let Some(name) = fast_index
+        {
+            let index = object_store.index(name)?;
+            let keys = index
+                .get_all_keys::<JsValue>()
+                .with_query::<JsValue, _>(range())
+                .with_limit(limit)
+                .primitive()?;
+            let values =
+                index.get_all::<JsValue>().with_query::<JsValue, _>(range()).with_limit(limit).primitive()?;
+            let keys: Vec<JsValue> = keys.await?.collect::<Result<_, _>>()?;
+            let values: Vec<JsValue> = values.await?.collect::<Result<_, _>>()?;
+            for (i, value) in values.iter().enumerate() {
+                read_into(&mut loaded, Store::Emails, keys.get(i).cloned(), value);
+            }
+            return Ok(loaded);
+        }
+        let index = object_store.index(sort.index())?;
+        let direction = if descending { CursorDirection::Prev } else { CursorDirection::Next };
         let Some(mut cursor) = index
             .open_cursor()
-            .with_query::<JsValue, _>(range)
+            .with_query::<JsValue, _>(range())
             .with_direction(direction)
             .primitive()?
             .await?
@@ -358,22 +382,36 @@ impl Cache {
     }
 
     /// The newest `limit` events, newest first (the live feed).
-    pub async fn latest_events(&self, limit: usize) -> Result<Loaded<EngagementEvent>, StorageError> {
+    pub async fn latest_events(&self, limit: u32) -> Result<Loaded<EngagementEvent>, StorageError> {
         let tx = self.read_tx(&[Store::Events])?;
         let object_store = tx.object_store(Store::Events.name())?;
-        let index = object_store.index(schema::INDEX_EVENT_AT)?;
+        let index = object_store.index(schema::INDEX_EVENT_NEWEST)?;
+        let values = index.get_all::<JsValue>().with_limit(limit).primitive()?;
+        let values: Vec<JsValue> = values.await?.collect::<Result<_, _>>()?;
         let mut loaded = Loaded::default();
-        let Some(mut cursor) = index.open_cursor().with_direction(CursorDirection::Prev).primitive()?.await?
-        else {
-            return Ok(loaded);
-        };
-        while loaded.items.len() + loaded.skipped.len() < limit {
-            let value: Option<JsValue> = cursor.next_record().await?;
-            let key: Option<JsValue> = cursor.primary_key()?;
-            let Some(value) = value else { break };
-            read_into(&mut loaded, Store::Events, key, &value);
+        for value in &values {
+            read_into(&mut loaded, Store::Events, None, value);
         }
         Ok(loaded)
+    }
+
+    /// Several emails at once (those the cache has), in the order asked.
+    pub async fn emails(&self, ids: &[EmailId]) -> Result<Vec<EmailRecord>, StorageError> {
+        let tx = self.read_tx(&[Store::Emails])?;
+        let object_store = tx.object_store(Store::Emails.name())?;
+        let requests = ids
+            .iter()
+            .map(|id| object_store.get::<JsValue, _, _>(id.to_string()).primitive())
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut out = Vec::with_capacity(ids.len());
+        for request in requests {
+            if let Some(value) = request.await?
+                && let Ok(record) = read_json::<EmailRecord>(&value)
+            {
+                out.push(record);
+            }
+        }
+        Ok(out)
     }
 
     // ----- outbox and meta -------------------------------------------------------------------------
@@ -409,6 +447,17 @@ impl Cache {
     /// The signed-in session, if any.
     pub async fn session(&self) -> Result<Option<Session>, StorageError> {
         self.get(Store::Meta, meta::SESSION).await
+    }
+
+    /// The session and the settings, read together (what the app starts with).
+    pub async fn session_and_settings(&self) -> Result<(Option<Session>, Settings), StorageError> {
+        let tx = self.read_tx(&[Store::Meta])?;
+        let meta_store = tx.object_store(Store::Meta.name())?;
+        let session = meta_store.get::<JsValue, _, _>(meta::SESSION).primitive()?;
+        let settings = meta_store.get::<JsValue, _, _>(meta::SETTINGS).primitive()?;
+        let session = session.await?.and_then(|v| read_json(&v).ok());
+        let settings = settings.await?.and_then(|v| read_json(&v).ok()).unwrap_or_default();
+        Ok((session, settings))
     }
 
     /// The rep's settings (language, time zone), if they chose any.

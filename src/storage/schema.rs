@@ -3,7 +3,9 @@
 //!
 //! Version 1 (the first release) had two stores, `emails` and `meta`, holding serde objects. Version 2 keeps
 //! every record as JSON beside the plain fields its indexes read, adds the other records' stores, the
-//! outbox and a quarantine for values a migration could not read. [`upgrade`] walks a database from any
+//! outbox and a quarantine for values a migration could not read. Version 3 lists a folder newest first
+//! in one read (an index on the negated instant) and keeps which people each saved search showed when the
+//! rep last looked. [`upgrade`] walks a database from any
 //! earlier version to the one asked for, one step at a time, inside the upgrade transaction: a migration
 //! either completes or leaves the database as it was.
 
@@ -18,7 +20,7 @@ use wasm_bindgen::JsValue;
 use super::records::EmailRecord;
 
 /// The schema version this build of the app writes. Every bump gets a step in [`upgrade`].
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The object stores of the cache.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -33,10 +35,12 @@ pub enum Store {
     Meta,
     /// Values a migration could not read, kept as they were rather than dropped.
     Quarantine,
+    /// The members each saved search had when the rep last looked at it.
+    Seen,
 }
 
 impl Store {
-    pub const ALL: [Store; 9] = [
+    pub const ALL: [Store; 10] = [
         Store::Emails,
         Store::Events,
         Store::People,
@@ -46,6 +50,7 @@ impl Store {
         Store::Outbox,
         Store::Meta,
         Store::Quarantine,
+        Store::Seen,
     ];
 
     pub fn name(self) -> &'static str {
@@ -59,6 +64,7 @@ impl Store {
             Store::Outbox => "outbox",
             Store::Meta => "meta",
             Store::Quarantine => "quarantine",
+            Store::Seen => "seen",
         }
     }
 
@@ -74,6 +80,7 @@ impl Store {
             Store::Outbox => &[Store::Outbox],
             Store::Meta => &[Store::Meta],
             Store::Quarantine => &[Store::Quarantine],
+            Store::Seen => &[Store::Seen],
         }
     }
 }
@@ -84,6 +91,8 @@ pub const FIELD_JSON: &str = "j";
 const FIELD_FOLDER: &str = "f";
 /// The instant an email is listed by, or an event happened, in milliseconds since the epoch.
 const FIELD_AT: &str = "at";
+/// The negated instant: an index on it lists a folder newest first, in one read.
+const FIELD_NEWEST: &str = "n";
 /// An email's recipient.
 const FIELD_RECIPIENT: &str = "r";
 /// An email's subject, lower-cased, for sorting.
@@ -96,11 +105,13 @@ const FIELD_EMAIL: &str = "e";
 pub const FIELD_ADDRESS: &str = "m";
 
 pub const INDEX_FOLDER_AT: &str = "folder_at";
+pub const INDEX_FOLDER_NEWEST: &str = "folder_newest";
 pub const INDEX_FOLDER_RECIPIENT: &str = "folder_recipient";
 pub const INDEX_FOLDER_SUBJECT: &str = "folder_subject";
 pub const INDEX_BATCH: &str = "batch";
 pub const INDEX_EVENT_EMAIL: &str = "email";
 pub const INDEX_EVENT_AT: &str = "at";
+pub const INDEX_EVENT_NEWEST: &str = "newest";
 pub const INDEX_PERSON_ADDRESS: &str = "address";
 
 /// The lowest key of a folder in the `[folder, …]` indexes.
@@ -128,9 +139,11 @@ pub fn envelope(json: &str, fields: &[(&str, JsValue)]) -> JsValue {
 pub fn email_envelope(record: &EmailRecord) -> JsValue {
     let email = &record.email;
     let json = serde_json::to_string(record).unwrap_or_default();
+    let at = email.folder_instant().timestamp_millis() as f64;
     let mut fields = vec![
         (FIELD_FOLDER, JsValue::from_str(&email.folder().to_string())),
-        (FIELD_AT, JsValue::from_f64(email.folder_instant().timestamp_millis() as f64)),
+        (FIELD_AT, JsValue::from_f64(at)),
+        (FIELD_NEWEST, JsValue::from_f64(-at)),
         (FIELD_RECIPIENT, JsValue::from_str(email.recipient.as_str())),
         (FIELD_SUBJECT, JsValue::from_str(&email.subject.to_lowercase())),
     ];
@@ -148,6 +161,7 @@ pub fn event_envelope(event: &EngagementEvent) -> JsValue {
         &[
             (FIELD_EMAIL, JsValue::from_str(&event.email.to_string())),
             (FIELD_AT, JsValue::from_f64(event.at.timestamp_millis() as f64)),
+            (FIELD_NEWEST, JsValue::from_f64(-(event.at.timestamp_millis() as f64))),
         ],
     )
 }
@@ -177,6 +191,9 @@ pub async fn upgrade(old_version: u32, target: u32, db: &Database) -> indexed_db
     }
     if old_version < 2 && target >= 2 {
         to_version_2(old_version, db).await?;
+    }
+    if old_version < 3 && target >= 3 {
+        to_version_3(old_version, db).await?;
     }
     Ok(())
 }
@@ -253,6 +270,41 @@ async fn to_version_2(old_version: u32, db: &Database) -> indexed_db_futures::Re
     let meta = tx.object_store(Store::Meta.name())?;
     let json = serde_json::to_string(&counts).unwrap_or_default();
     meta.put(envelope(&json, &[])).with_key(super::meta::COUNTS).without_key_type().primitive()?.await?;
+    Ok(())
+}
+
+/// Version 3: the newest-first indexes (every stored email and event gets its negated instant) and the
+/// `seen` store.
+async fn to_version_3(old_version: u32, db: &Database) -> indexed_db_futures::Result<()> {
+    let seen = db.create_object_store(Store::Seen.name()).build()?;
+    let tx = seen.transaction();
+    let emails = tx.object_store(Store::Emails.name())?;
+    emails.create_index(INDEX_FOLDER_NEWEST, KeyPath::from([FIELD_FOLDER, FIELD_NEWEST])).build()?;
+    let events = tx.object_store(Store::Events.name())?;
+    events.create_index(INDEX_EVENT_NEWEST, KeyPath::One(FIELD_NEWEST)).build()?;
+    if old_version < 2 {
+        // Version 2's step wrote nothing yet, or wrote envelopes with every field: nothing to add.
+        return Ok(());
+    }
+    add_newest(&emails).await?;
+    add_newest(&events).await
+}
+
+/// Gives every value of `store` its negated instant.
+async fn add_newest(
+    store: &indexed_db_futures::object_store::ObjectStore<'_>,
+) -> indexed_db_futures::Result<()> {
+    let Some(mut cursor) = store.open_cursor().primitive()?.await? else { return Ok(()) };
+    loop {
+        let value: Option<JsValue> = cursor.next_record().await?;
+        let key: Option<JsValue> = cursor.primary_key()?;
+        let (Some(key), Some(value)) = (key, value) else { break };
+        let at = Reflect::get(&value, &JsValue::from_str(FIELD_AT)).ok().and_then(|v| v.as_f64());
+        if let Some(at) = at {
+            let _ = Reflect::set(&value, &JsValue::from_str(FIELD_NEWEST), &JsValue::from_f64(-at));
+            store.put(value).with_key(key).without_key_type().primitive()?.await?;
+        }
+    }
     Ok(())
 }
 
