@@ -7,10 +7,12 @@ use leptos_router::path;
 
 use crate::components::live_feed::LiveFeed;
 use crate::components::notices::Notices;
+use crate::components::saved_searches::SavedSearchList;
 use crate::components::sync_badge::SyncBadge;
 use crate::i18n::*;
 use crate::pages::{
-    BulkPage, ComposePage, EmailPage, EmailsPage, NotFound, SearchPage, SettingsPage, SignInPage, TasksPage,
+    BulkPage, ComposePage, EmailPage, EmailsPage, NotFound, QueuePage, SearchPage, SettingsPage, SignInPage,
+    TasksPage,
 };
 use crate::state::AppState;
 
@@ -55,6 +57,15 @@ fn Shell() -> impl IntoView {
     let state = crate::state::use_app();
     state.start();
     on_cleanup(move || state.stop());
+    // The search index is built once the first screen is on.
+    Effect::new(move |built: Option<bool>| {
+        let built = built.unwrap_or(false);
+        if !built && state.settled.get() {
+            state.build_search();
+            return true;
+        }
+        built
+    });
     // Screens other than a folder have no first page to wait for.
     leptos::task::spawn_local(async move {
         gloo_timers::future::TimeoutFuture::new(1_500).await;
@@ -99,11 +110,15 @@ fn Shell() -> impl IntoView {
                     <Route path=path!("/bulk") view=BulkPage />
                     <Route path=path!("/settings") view=SettingsPage />
                     <Route path=path!("/tasks") view=TasksPage />
+                    <Route path=path!("/tasks/queue") view=QueuePage />
                     <Route path=path!("/search") view=SearchPage />
                 </Routes>
             </main>
             <Show when=move || feed_open.get()>
-                <LiveFeed />
+                <div class="sidebar">
+                    <SavedSearchList />
+                    <LiveFeed />
+                </div>
             </Show>
         </div>
         <Notices />

@@ -57,6 +57,25 @@ pub fn date_time(at: Instant, locale: &str, zone: &str) -> String {
     }
 }
 
+/// A calendar day, e.g. "Mon, 23 Nov 2026".
+pub fn date(day: chrono::NaiveDate, locale: &str) -> String {
+    let noon = day.and_hms_opt(12, 0, 0).map(|d| d.and_utc());
+    match noon {
+        Some(at) => format_with(
+            at,
+            locale,
+            &[
+                ("weekday", "short"),
+                ("day", "numeric"),
+                ("month", "short"),
+                ("year", "numeric"),
+                ("timeZone", "UTC"),
+            ],
+        ),
+        None => day.to_string(),
+    }
+}
+
 /// A date and time with seconds and the zone's name (for a title on hover, or a timeline).
 pub fn date_time_long(at: Instant, locale: &str, zone: &str) -> String {
     let mut pairs = vec![("dateStyle", "full"), ("timeStyle", "long")];

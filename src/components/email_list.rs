@@ -204,12 +204,7 @@ fn EmailRow(
             .to_string(),
             date: crate::format::date_time(at, locale, &zone),
             date_long: crate::format::date_time_long(at, locale, &zone),
-            actions: email
-                .quick_actions()
-                .into_iter()
-                .filter(|a| *a != QuickAction::CreateTask)
-                .map(|a| (a, labels::action(i18n, a)))
-                .collect(),
+            actions: email.quick_actions().into_iter().map(|a| (a, labels::action(i18n, a))).collect(),
         }
     });
     let reason = email.status_reason.clone();

@@ -3,6 +3,7 @@
 
 use domain::classify::{Reason, Verdict};
 use domain::sync::{ErrorBody, ErrorCode};
+use domain::task::{Priority, Snooze, TaskError, TaskType};
 use domain::{AddressError, EmailError, EventKind, Folder, MainTab, QuickAction};
 use leptos_i18n::I18nContext;
 
@@ -163,4 +164,50 @@ pub fn verdict_reason(i18n: I18n, reason: Reason) -> String {
         Reason::NoMachineSign => t_string!(i18n, reasons.no_machine_sign),
     }
     .to_string()
+}
+
+pub fn task_type(i18n: I18n, task_type: TaskType) -> String {
+    match task_type {
+        TaskType::Email => t_string!(i18n, tasks.type_email),
+        TaskType::Call => t_string!(i18n, tasks.type_call),
+        TaskType::LinkedIn => t_string!(i18n, tasks.type_linkedin),
+        TaskType::Custom => t_string!(i18n, tasks.type_custom),
+    }
+    .to_string()
+}
+
+pub fn priority(i18n: I18n, priority: Priority) -> String {
+    match priority {
+        Priority::Low => t_string!(i18n, tasks.priority_low),
+        Priority::Normal => t_string!(i18n, tasks.priority_normal),
+        Priority::High => t_string!(i18n, tasks.priority_high),
+        Priority::Urgent => t_string!(i18n, tasks.priority_urgent),
+    }
+    .to_string()
+}
+
+pub fn snooze(i18n: I18n, choice: Snooze) -> String {
+    match choice {
+        Snooze::LaterToday => t_string!(i18n, tasks.later_today),
+        Snooze::Tomorrow => t_string!(i18n, tasks.tomorrow),
+        Snooze::NextWeek => t_string!(i18n, tasks.next_week),
+        Snooze::Pick { .. } => t_string!(i18n, tasks.pick_date),
+    }
+    .to_string()
+}
+
+/// Why a task cannot be saved or moved, in the rep's language.
+pub fn task_error(i18n: I18n, error: &TaskError) -> String {
+    match error {
+        TaskError::EmptyTitle => t_string!(i18n, tasks.error_title).to_string(),
+        TaskError::TitleTooLong { max, .. } => {
+            t_string!(i18n, tasks.error_title_long, max = *max).to_string()
+        }
+        TaskError::TitleNotOneLine => t_string!(i18n, tasks.error_title_line).to_string(),
+        TaskError::NotesTooLong { max, .. } => {
+            t_string!(i18n, tasks.error_notes_long, max = *max).to_string()
+        }
+        TaskError::MoveIntoOverdue => t_string!(i18n, tasks.error_overdue).to_string(),
+        other => other.to_string(),
+    }
 }

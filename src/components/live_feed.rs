@@ -7,6 +7,7 @@ use chrono::Utc;
 use domain::{EmailId, EngagementEvent, EventKind};
 use leptos::prelude::*;
 
+use crate::components::follow_up::FollowUpButton;
 use crate::components::labels;
 use crate::i18n::*;
 use crate::state::use_app;
@@ -97,6 +98,7 @@ pub fn LiveFeed() -> impl IntoView {
                                 </a>
                                 {verdict.map(|v| view! { <span class="mark" class:human=v.human>{move || labels::verdict(i18n, &v)}</span> })}
                                 <time datetime=at.to_rfc3339()>{move || crate::format::relative(at, now.get(), locale())}</time>
+                                <FollowUpButton event=item.event.clone() />
                             </li>
                         }
                     }).collect_view().into_any()

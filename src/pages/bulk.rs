@@ -111,6 +111,13 @@ pub fn BulkPage() -> impl IntoView {
     let zone = RwSignal::new(state.time_zone());
     let batch: RwSignal<Option<(BatchId, usize)>> = RwSignal::new(None);
 
+    // Retargeting: the people chosen in a search come selected.
+    let retarget = state.retarget.get_untracked();
+    if !retarget.is_empty() {
+        chosen.set(retarget.into_iter().take(MAX_RECIPIENTS).collect());
+        state.retarget.set(Vec::new());
+    }
+
     let people_sorted = move || {
         let needle = filter.get().to_lowercase();
         let mut list: Vec<Person> = state.people.with(|p| p.values().cloned().collect());

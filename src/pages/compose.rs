@@ -8,7 +8,7 @@
 
 use chrono::{NaiveDate, NaiveTime, Utc};
 use domain::sync::Operation;
-use domain::{Campaign, CampaignId, Email, EmailAddress, EmailId, EmailKind, Schedule, Status};
+use domain::{Campaign, CampaignId, Email, EmailAddress, EmailId, EmailKind, Schedule, Status, TaskId};
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
@@ -298,8 +298,19 @@ pub fn ComposePage() -> impl IntoView {
                             Intent::SaveDraft => t_string!(i18n, compose.saved_notice).to_string(),
                         };
                         state.notify(text, false, None);
-                        let target = match intent {
-                            Intent::SendNow => "/emails/sent/delivered".to_string(),
+                        // Written for a task of the queue: the task is done, and the queue goes on.
+                        let task =
+                            query.with_untracked(|q| q.get("task").and_then(|s| s.parse::<TaskId>().ok()));
+                        let task =
+                            task.and_then(|id| state.tasks.with_untracked(|all| all.get(&id).cloned()));
+                        let target = match (task, intent) {
+                            (Some(mut task), Intent::SendNow | Intent::Schedule) => {
+                                task.complete(Utc::now());
+                                task.email = Some(saved.id);
+                                let _ = actions::save_tasks(state, vec![task]).await;
+                                "/tasks/queue".to_string()
+                            }
+                            (_, Intent::SendNow) => "/emails/sent/delivered".to_string(),
                             _ => format!("/emails/{}", saved.folder()),
                         };
                         navigate(&target, NavigateOptions::default());

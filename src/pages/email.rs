@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::components::body_frame::BodyFrame;
+use crate::components::follow_up::FollowUpButton;
 use crate::components::labels;
 use crate::i18n::*;
 use crate::pages::emails::run_action;
@@ -20,6 +21,7 @@ struct Moment {
     what: String,
     mark: Option<(bool, String)>,
     detail: Option<String>,
+    event: Option<EngagementEvent>,
 }
 
 fn timeline(
@@ -28,46 +30,26 @@ fn timeline(
     events: &[EngagementEvent],
 ) -> Vec<Moment> {
     let email = &record.email;
-    let mut moments = vec![Moment {
-        at: email.created_at,
-        what: t_string!(i18n, timeline.created).to_string(),
-        mark: None,
-        detail: None,
-    }];
+    let mut moments =
+        vec![Moment::plain(email.created_at, t_string!(i18n, timeline.created).to_string(), None)];
     // A time the rep chose (not the instant of a "send now").
     if let Some(schedule) =
         email.schedule.as_ref().filter(|s| s.at - email.created_at > chrono::TimeDelta::minutes(1))
     {
-        moments.push(Moment {
-            at: schedule.at,
-            what: t_string!(i18n, timeline.scheduled).to_string(),
-            mark: None,
-            detail: Some(schedule.time_zone.clone()),
-        });
+        moments.push(Moment::plain(
+            schedule.at,
+            t_string!(i18n, timeline.scheduled).to_string(),
+            Some(schedule.time_zone.clone()),
+        ));
     }
     if let Some(at) = email.sent_at {
-        moments.push(Moment {
-            at,
-            what: t_string!(i18n, timeline.sent).to_string(),
-            mark: None,
-            detail: None,
-        });
+        moments.push(Moment::plain(at, t_string!(i18n, timeline.sent).to_string(), None));
     }
     if let Some(at) = email.delivered_at {
-        moments.push(Moment {
-            at,
-            what: t_string!(i18n, timeline.delivered).to_string(),
-            mark: None,
-            detail: None,
-        });
+        moments.push(Moment::plain(at, t_string!(i18n, timeline.delivered).to_string(), None));
     }
     if let Some(at) = email.archived_at {
-        moments.push(Moment {
-            at,
-            what: t_string!(i18n, timeline.archived).to_string(),
-            mark: None,
-            detail: None,
-        });
+        moments.push(Moment::plain(at, t_string!(i18n, timeline.archived).to_string(), None));
     }
     let mut bounce_seen = false;
     for event in events {
@@ -84,20 +66,28 @@ fn timeline(
             }
             _ => event.user_agent.clone(),
         };
-        moments.push(Moment { at: event.at, what: labels::event(i18n, &event.kind), mark, detail });
+        moments.push(Moment {
+            at: event.at,
+            what: labels::event(i18n, &event.kind),
+            mark,
+            detail,
+            event: Some(event.clone()),
+        });
     }
     if let (Some(at), Some(reason)) = (email.failed_at, &email.status_reason)
         && !bounce_seen
     {
-        moments.push(Moment {
-            at,
-            what: labels::folder(i18n, email.folder()),
-            mark: None,
-            detail: Some(reason.clone()),
-        });
+        moments.push(Moment::plain(at, labels::folder(i18n, email.folder()), Some(reason.clone())));
     }
     moments.sort_by_key(|m| m.at);
     moments
+}
+
+impl Moment {
+    /// A moment of the email's own life (not an event).
+    fn plain(at: Instant, what: String, detail: Option<String>) -> Moment {
+        Moment { at, what, mark: None, detail, event: None }
+    }
 }
 
 #[component]
@@ -140,7 +130,7 @@ pub fn EmailPage() -> impl IntoView {
                         let moments = timeline(i18n, &record, &events);
                         let engagement = record.engagement.clone();
                         let email_id = email.id;
-                        let buttons = email.quick_actions().into_iter().filter(|a| *a != QuickAction::CreateTask).map(|action| {
+                        let buttons = email.quick_actions().into_iter().map(|action| {
                             let navigate = navigate.clone();
                             view! {
                                 <button
@@ -209,6 +199,7 @@ pub fn EmailPage() -> impl IntoView {
                                                     <time datetime=at.to_rfc3339()>{move || when(at)}</time>
                                                     <span class="what">{m.what}</span>
                                                     {m.mark.map(|(human, text)| view! { <span class="mark" class:human=human>{text}</span> })}
+                                                    {m.event.map(|e| view! { <FollowUpButton event=e /> })}
                                                     {m.detail.map(|d| view! { <span class="detail">{d}</span> })}
                                                 </li>
                                             }

@@ -80,7 +80,12 @@ pub fn run_action(
             }
             return;
         }
-        QuickAction::CreateTask => return,
+        QuickAction::CreateTask => {
+            if let Some(id) = ids.first() {
+                navigate(&format!("/tasks?new=1&email={id}"), NavigateOptions::default());
+            }
+            return;
+        }
         _ => {}
     }
     leptos::task::spawn_local(async move {

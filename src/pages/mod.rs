@@ -1,20 +1,22 @@
 //! The screens of the app, one module each.
 
-mod bulk;
+pub mod bulk;
 mod compose;
 mod email;
 pub mod emails;
 mod not_found;
+mod queue;
 mod search;
 mod settings;
 mod sign_in;
-mod tasks;
+pub mod tasks;
 
 pub use bulk::BulkPage;
 pub use compose::ComposePage;
 pub use email::EmailPage;
 pub use emails::EmailsPage;
 pub use not_found::NotFound;
+pub use queue::QueuePage;
 pub use search::SearchPage;
 pub use settings::SettingsPage;
 pub use sign_in::SignInPage;

@@ -3,9 +3,11 @@
 //! feed then brings the endpoint's copy, which wins on everything about delivery.
 
 use chrono::{TimeDelta, Utc};
-use domain::sync::{EmailEffect, ErrorBody, Mutation, Operation, apply_to_email};
+use domain::search::SavedSearch;
+use domain::sync::{EmailEffect, ErrorBody, Mutation, Operation, Record, apply_to_email};
 use domain::task::Task;
-use domain::{Campaign, Email, EmailId, IdempotencyKey, Person};
+use domain::{Campaign, Email, EmailId, IdempotencyKey, Person, SavedSearchId, TaskId};
+use leptos::prelude::*;
 use uuid::Uuid;
 
 use super::AppState;
@@ -21,6 +23,8 @@ pub enum Undo {
     Apply(Vec<Operation>),
     /// Take these held outbox entries out again and put the records back.
     Unqueue { entries: Vec<u32>, records: Vec<EmailRecord> },
+    /// Take these held task deletions back.
+    Tasks { entries: Vec<u32>, tasks: Vec<Task> },
 }
 
 /// Why a change was not made.
@@ -64,6 +68,7 @@ pub async fn email_action(
     let mut outcome = Outcome::default();
     let mut inverse = Vec::new();
     let mut removed = Vec::new();
+    let mut records = Vec::new();
     for id in ids {
         let Some(record) = cache.email(*id).await? else {
             outcome
@@ -77,6 +82,7 @@ pub async fn email_action(
                 if let Some(undo) = inverse_of(&record.email, &op) {
                     inverse.push(undo);
                 }
+                records.push(Record::Email { email: email.clone() });
                 writes.push(Write::Email(Box::new(EmailRecord {
                     email: *email,
                     engagement: record.engagement,
@@ -85,6 +91,7 @@ pub async fn email_action(
                 outcome.applied += 1;
             }
             Ok(EmailEffect::Deleted) => {
+                records.push(Record::Deleted { kind: "email".into(), id: id.to_string() });
                 writes.push(Write::DeleteEmail(*id));
                 let mut entry = OutboxEntry::new(mutation(op));
                 entry.hold_until = Some(now + UNDO_WINDOW);
@@ -96,6 +103,7 @@ pub async fn email_action(
         }
     }
     let numbers = cache.write(writes).await?;
+    state.search.apply(&records);
     if !removed.is_empty() {
         outcome.undo = Some(Undo::Unqueue { entries: numbers, records: removed });
     } else if !inverse.is_empty() && inverse.len() == outcome.applied {
@@ -133,6 +141,10 @@ pub async fn undo(state: AppState, undo: Undo) -> Result<Outcome, ActionError> {
             })
             .await
         }
+        Undo::Tasks { entries, tasks } => {
+            let applied = restore_tasks(state, &entries, tasks).await?;
+            Ok(Outcome { applied, refused: Vec::new(), undo: None })
+        }
         Undo::Unqueue { entries, records } => {
             let cache = state.cache();
             let outbox = cache.outbox().await?;
@@ -151,7 +163,15 @@ pub async fn undo(state: AppState, undo: Undo) -> Result<Outcome, ActionError> {
                     restored += 1;
                 }
             }
+            let back: Vec<Record> = writes
+                .iter()
+                .filter_map(|w| match w {
+                    Write::Email(r) => Some(Record::Email { email: Box::new(r.email.clone()) }),
+                    _ => None,
+                })
+                .collect();
             cache.write(writes).await?;
+            state.search.apply(&back);
             state.changed();
             Ok(Outcome { applied: restored, refused: Vec::new(), undo: None })
         }
@@ -177,6 +197,7 @@ pub async fn save_email(state: AppState, email: Email, then: Vec<Operation>) -> 
     }
     writes.insert(0, Write::Email(Box::new(EmailRecord { email: local.clone(), engagement })));
     cache.write(writes).await?;
+    state.search.apply(&[Record::Email { email: Box::new(local.clone()) }]);
     state.changed();
     state.poke();
     Ok(local)
@@ -186,6 +207,9 @@ pub async fn save_email(state: AppState, email: Email, then: Vec<Operation>) -> 
 /// transaction.
 pub async fn queue_bulk(state: AppState, people: Vec<Person>, emails: Vec<Email>) -> Result<(), ActionError> {
     let mut writes = Vec::with_capacity(2 * (people.len() + emails.len()));
+    let mut records: Vec<Record> =
+        people.iter().map(|p| Record::Person { person: Box::new(p.clone()) }).collect();
+    records.extend(emails.iter().map(|e| Record::Email { email: Box::new(e.clone()) }));
     for person in people {
         writes.extend(person_writes(person));
     }
@@ -199,6 +223,7 @@ pub async fn queue_bulk(state: AppState, people: Vec<Person>, emails: Vec<Email>
         })))));
     }
     state.cache().write(writes).await?;
+    state.search.apply(&records);
     state.changed();
     state.poke();
     Ok(())
@@ -220,8 +245,11 @@ fn person_writes(person: Person) -> [Write; 2] {
 
 /// Saves people (new or edited).
 pub async fn save_people(state: AppState, people: Vec<Person>) -> Result<(), ActionError> {
+    let records: Vec<Record> =
+        people.iter().map(|p| Record::Person { person: Box::new(p.clone()) }).collect();
     let writes: Vec<Write> = people.into_iter().flat_map(person_writes).collect();
     state.cache().write(writes).await?;
+    state.search.apply(&records);
     state.changed();
     state.poke();
     Ok(())
@@ -229,19 +257,26 @@ pub async fn save_people(state: AppState, people: Vec<Person>) -> Result<(), Act
 
 /// Saves a campaign.
 pub async fn save_campaign(state: AppState, campaign: Campaign) -> Result<(), ActionError> {
+    let record = Record::Campaign { campaign: campaign.clone() };
     let writes = vec![
         Write::record(Store::Campaigns, campaign.id, &campaign),
         Write::Enqueue(Box::new(OutboxEntry::new(mutation(Operation::PutCampaign { campaign })))),
     ];
     state.cache().write(writes).await?;
+    state.search.apply(&[record]);
     state.changed();
     state.poke();
     Ok(())
 }
 
-/// Saves tasks (new or edited).
+/// Saves tasks (new or edited). The board follows at once.
 pub async fn save_tasks(state: AppState, tasks: Vec<Task>) -> Result<(), ActionError> {
     let mut writes = Vec::with_capacity(tasks.len() * 2);
+    state.tasks.update(|all| {
+        for task in &tasks {
+            all.insert(task.id, task.clone());
+        }
+    });
     for task in tasks {
         writes.push(Write::record(Store::Tasks, task.id, &task));
         writes.push(Write::Enqueue(Box::new(OutboxEntry::new(mutation(Operation::PutTask {
@@ -249,6 +284,85 @@ pub async fn save_tasks(state: AppState, tasks: Vec<Task>) -> Result<(), ActionE
         })))));
     }
     state.cache().write(writes).await?;
+    state.changed();
+    state.poke();
+    Ok(())
+}
+
+/// Deletes tasks. The deletions wait in the outbox for [`UNDO_WINDOW`]: [`restore_tasks`] takes them back.
+pub async fn delete_tasks(state: AppState, ids: &[TaskId]) -> Result<(Vec<u32>, Vec<Task>), ActionError> {
+    let now = Utc::now();
+    let removed: Vec<Task> =
+        state.tasks.with_untracked(|all| ids.iter().filter_map(|id| all.get(id).cloned()).collect());
+    let mut writes = Vec::with_capacity(ids.len() * 2);
+    for task in &removed {
+        writes.push(Write::Delete { store: Store::Tasks, key: task.id.to_string() });
+        let mut entry = OutboxEntry::new(mutation(Operation::DeleteTask { task: task.id }));
+        entry.hold_until = Some(now + UNDO_WINDOW);
+        writes.push(Write::Enqueue(Box::new(entry)));
+    }
+    state.tasks.update(|all| {
+        for task in &removed {
+            all.remove(&task.id);
+        }
+    });
+    let numbers = state.cache().write(writes).await?;
+    state.changed();
+    state.poke();
+    Ok((numbers, removed))
+}
+
+/// Takes back deletions of tasks that have not left the outbox yet. Returns how many came back.
+pub async fn restore_tasks(state: AppState, entries: &[u32], tasks: Vec<Task>) -> Result<usize, ActionError> {
+    let cache = state.cache();
+    let outbox = cache.outbox().await?;
+    let held: Vec<(u32, TaskId)> = outbox
+        .items
+        .iter()
+        .filter(|(n, _)| entries.contains(n))
+        .filter_map(|(n, e)| match e.mutation.op {
+            Operation::DeleteTask { task } => Some((*n, task)),
+            _ => None,
+        })
+        .collect();
+    let back: Vec<Task> = tasks.into_iter().filter(|t| held.iter().any(|(_, id)| *id == t.id)).collect();
+    let mut writes: Vec<Write> = held.iter().map(|(n, _)| Write::Dequeue(*n)).collect();
+    writes.extend(back.iter().map(|t| Write::record(Store::Tasks, t.id, t)));
+    cache.write(writes).await?;
+    state.tasks.update(|all| {
+        for task in &back {
+            all.insert(task.id, task.clone());
+        }
+    });
+    state.changed();
+    Ok(back.len())
+}
+
+/// Saves a saved search (new, renamed or with a new query); its members are computed at once.
+pub async fn save_saved_search(state: AppState, search: SavedSearch) -> Result<(), ActionError> {
+    let record = Record::SavedSearch { search: Box::new(search.clone()) };
+    let writes = vec![
+        Write::record(Store::SavedSearches, search.id, &search),
+        Write::Enqueue(Box::new(OutboxEntry::new(mutation(Operation::PutSavedSearch {
+            search: Box::new(search),
+        })))),
+    ];
+    state.cache().write(writes).await?;
+    state.search.apply(&[record]);
+    state.changed();
+    state.poke();
+    Ok(())
+}
+
+/// Deletes a saved search.
+pub async fn delete_saved_search(state: AppState, id: SavedSearchId) -> Result<(), ActionError> {
+    let writes = vec![
+        Write::Delete { store: Store::SavedSearches, key: id.to_string() },
+        Write::Delete { store: Store::Seen, key: id.to_string() },
+        Write::Enqueue(Box::new(OutboxEntry::new(mutation(Operation::DeleteSavedSearch { search: id })))),
+    ];
+    state.cache().write(writes).await?;
+    state.search.apply(&[Record::Deleted { kind: "saved_search".into(), id: id.to_string() }]);
     state.changed();
     state.poke();
     Ok(())

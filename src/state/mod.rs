@@ -7,10 +7,12 @@
 //! done, then wake sync.
 
 pub mod actions;
+pub mod search;
 
 use std::collections::HashMap;
 
-use domain::{Campaign, CampaignId, EmailAddress, FolderCounts, Person, PersonId};
+use domain::task::Task;
+use domain::{Campaign, CampaignId, EmailAddress, FolderCounts, Person, PersonId, TaskId};
 use leptos::prelude::*;
 
 use crate::storage::{Cache, Session, Settings, Store};
@@ -43,9 +45,18 @@ pub struct AppState {
     pub notices: RwSignal<Vec<Notice>>,
     /// Events that arrived in this session, newest last (the live feed marks them new).
     pub arrived: RwSignal<Vec<domain::EventId>>,
-    /// The first screen is on: what waited for it (the live feed) may load now.
+    /// The first screen is on: what waited for it (the live feed, the search index) may load now.
     pub settled: RwSignal<bool>,
+    pub tasks: RwSignal<HashMap<TaskId, Task>>,
+    /// The search index and the saved searches' live members.
+    pub search: search::Search,
+    /// People chosen in a search to send to or make tasks for (retargeting).
+    pub retarget: RwSignal<Vec<PersonId>>,
+    /// The members each saved search had when the rep last looked.
+    pub seen: RwSignal<HashMap<domain::SavedSearchId, std::collections::BTreeSet<PersonId>>>,
     next_notice: StoredValue<u64>,
+    /// A fixed "now" (tests of the board at a day's edge); `None` is the clock.
+    clock: StoredValue<Option<domain::Instant>>,
 }
 
 impl AppState {
@@ -67,13 +78,28 @@ impl AppState {
             notices: RwSignal::new(Vec::new()),
             arrived: RwSignal::new(Vec::new()),
             settled: RwSignal::new(false),
+            tasks: RwSignal::new(HashMap::new()),
+            search: search::Search::new(),
+            retarget: RwSignal::new(Vec::new()),
+            seen: RwSignal::new(HashMap::new()),
             next_notice: StoredValue::new(0),
+            clock: StoredValue::new(None),
         }
     }
 
     /// The cache handle.
     pub fn cache(&self) -> Cache {
         self.cache.get_value()
+    }
+
+    /// Now (the clock, unless a test fixed it).
+    pub fn now(&self) -> domain::Instant {
+        self.clock.get_value().unwrap_or_else(chrono::Utc::now)
+    }
+
+    /// Fixes "now" (for tests of what depends on the day).
+    pub fn set_clock(&self, now: Option<domain::Instant>) {
+        self.clock.set_value(now);
     }
 
     /// The rep's time zone: their choice, or the browser's.
@@ -104,6 +130,16 @@ impl AppState {
         self.sync.set_value(None);
     }
 
+    /// Builds the search index in the background (once the first screen is on).
+    pub fn build_search(self) {
+        let cache = self.cache();
+        leptos::task::spawn_local(async move {
+            if let Err(err) = self.search.build(&cache).await {
+                web_sys::console::warn_1(&format!("the search index could not be built: {err}").into());
+            }
+        });
+    }
+
     /// Wakes sync: a change is waiting, or the rep asked to retry.
     pub fn poke(self) {
         if let Some(sync) = self.sync.get_value() {
@@ -128,6 +164,14 @@ impl AppState {
             }
             if let Ok(campaigns) = cache.all::<Campaign>(Store::Campaigns).await {
                 self.campaigns.set(campaigns.items.into_iter().map(|c| (c.id, c)).collect());
+            }
+            if let Ok(seen) = cache.all::<crate::storage::SeenRecord>(Store::Seen).await {
+                self.seen.set(
+                    seen.items.into_iter().map(|s| (s.search, s.members.into_iter().collect())).collect(),
+                );
+            }
+            if let Ok(tasks) = cache.all::<Task>(Store::Tasks).await {
+                self.tasks.set(tasks.items.into_iter().map(|t| (t.id, t)).collect());
             }
             if let Some(sync) = self.sync.get_value() {
                 let _ = sync.refresh_outbox().await;
@@ -174,6 +218,7 @@ impl Listener for SignalListener {
     }
 
     fn changed(&self, pulled: Pulled) {
+        self.state.search.apply(&pulled.records);
         if !pulled.events.is_empty() {
             self.state.arrived.update(|a| {
                 a.extend(pulled.events.iter().map(|e| e.id));

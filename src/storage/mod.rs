@@ -29,7 +29,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;
 
-pub use records::{EmailRecord, OutboxEntry, OutboxState, Session, Settings};
+pub use records::{EmailRecord, OutboxEntry, OutboxState, SeenRecord, Session, Settings};
 pub use schema::{SCHEMA_VERSION, Store};
 
 use schema::{envelope, read_json};

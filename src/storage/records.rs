@@ -49,6 +49,13 @@ impl OutboxEntry {
     }
 }
 
+/// The members a saved search had when the rep last looked at it (kept on this device only).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeenRecord {
+    pub search: domain::SavedSearchId,
+    pub members: Vec<domain::PersonId>,
+}
+
 /// Who is signed in, and where.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {

@@ -70,6 +70,8 @@ pub struct SyncStatus {
 pub struct Pulled {
     pub changes: usize,
     pub events: Vec<EngagementEvent>,
+    /// Every record the pull brought, in feed order.
+    pub records: Vec<Record>,
 }
 
 /// Who hears from the engine.
@@ -356,6 +358,7 @@ impl Sync {
                         _ => None,
                     })
                     .collect(),
+                records: page.changes.iter().map(|c| c.record.clone()).collect(),
             };
             let writes = self.writes_for(&page).await?;
             self.inner.cache.write(writes).await?;

@@ -253,6 +253,48 @@ impl Query {
 // Printing
 // ---------------------------------------------------------------------------------------------------------
 
+/// One row of a filter builder: a filter, or its negation. A builder is a list of them, all of which must
+/// hold (AND): the shape most searches have, and the one a form can show.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Condition {
+    pub negated: bool,
+    pub filter: Filter,
+}
+
+impl Query {
+    /// The builder rows of this search, when it is a plain AND of filters and negated filters (the empty
+    /// search is no rows). `None` when it needs OR or grouping: the text form is then the only way to
+    /// edit it.
+    pub fn conditions(&self) -> Option<Vec<Condition>> {
+        fn one(part: &Query) -> Option<Condition> {
+            match part {
+                Query::Term(filter) => Some(Condition { negated: false, filter: filter.clone() }),
+                Query::Not(inner) => match inner.as_ref() {
+                    Query::Term(filter) => Some(Condition { negated: true, filter: filter.clone() }),
+                    _ => None,
+                },
+                _ => None,
+            }
+        }
+        match self.clone().normalized() {
+            Query::All(parts) => parts.iter().map(one).collect(),
+            other => one(&other).map(|c| vec![c]),
+        }
+    }
+
+    /// The search a builder's rows make: all of them (AND), in normal form.
+    pub fn from_conditions(conditions: &[Condition]) -> Query {
+        let parts = conditions
+            .iter()
+            .map(|c| {
+                let term = Query::Term(c.filter.clone());
+                if c.negated { Query::Not(Box::new(term)) } else { term }
+            })
+            .collect();
+        Query::All(parts).normalized()
+    }
+}
+
 impl fmt::Display for Query {
     /// The text form. A normal query prints so that [`Query::parse`] gives it back.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -2453,5 +2495,20 @@ mod properties {
         // The model links by address with `find`; the generator keeps addresses unique per person.
         assert_ne!(address(1, 0, 0), address(2, 0, 0));
         assert!(EmailAddress::parse(&address(5, 1, 1)).is_ok());
+    }
+    #[test]
+    fn builder_rows_and_the_text_form_round_trip() {
+        let query = Query::parse(r#"campaign:"Q4 launch" viewed clicked -replied company:acme"#).unwrap();
+        let rows = query.conditions().expect("a plain AND fits the builder");
+        assert_eq!(rows.len(), 5);
+        assert!(rows[3].negated);
+        assert_eq!(rows[3].filter, Filter::Replied(Count::Yes));
+        let back = Query::from_conditions(&rows);
+        assert_eq!(back, query);
+        assert_eq!(Query::parse(&back.to_string()).unwrap(), back);
+        assert_eq!(Query::everything().conditions(), Some(vec![]));
+        assert_eq!(Query::from_conditions(&[]), Query::everything());
+        assert_eq!(Query::parse("viewed OR clicked").unwrap().conditions(), None, "OR needs the text form");
+        assert_eq!(Query::parse("-(viewed clicked)").unwrap().conditions(), None);
     }
 }

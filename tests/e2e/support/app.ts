@@ -81,3 +81,13 @@ export function screenshotPath(name: string): string {
   mkdirSync(dir, { recursive: true });
   return join(dir, `${name}.png`);
 }
+
+/** Types `text` into the message editor and makes all of it a link to `url` (through the Link button). */
+export async function typeLink(page: Page, text: string, url: string): Promise<void> {
+  const editor = page.getByRole('textbox', { name: 'Message' });
+  await editor.click();
+  await editor.pressSequentially(text);
+  await editor.press('Control+A');
+  page.once('dialog', (dialog) => dialog.accept(url));
+  await page.getByRole('button', { name: 'Link' }).click();
+}

@@ -1,0 +1,124 @@
+//! Screens mounted in a real browser: the task board groups tasks at a day's edge in the rep's (non-UTC)
+//! time zone, and the filter builder and the text form of a search are one query seen two ways.
+
+use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
+use command_center::components::filter_builder::{FilterBuilder, Row, query_of, rows_of};
+use command_center::i18n::I18nContextProvider;
+use command_center::pages::TasksPage;
+use command_center::state::AppState;
+use command_center::storage::{Cache, Settings};
+use domain::search::Query;
+use domain::task::{Due, Origin, Task, TaskType};
+use domain::{Instant, TaskId};
+use leptos::prelude::*;
+use leptos_router::components::Router;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+async fn tick() {
+    gloo_timers::future::TimeoutFuture::new(30).await;
+}
+
+fn container() -> web_sys::HtmlElement {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let div = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&div).unwrap();
+    div.unchecked_into()
+}
+
+fn task(n: u128, title: &str, due: Due, now: Instant) -> Task {
+    Task::new(TaskId::from_u128(n), TaskType::Call, title, due, Origin::Manual, now).unwrap()
+}
+
+/// The titles in a board column.
+fn column(root: &web_sys::HtmlElement, name: &str) -> Vec<String> {
+    let cards = root.query_selector_all(&format!("[data-column={name}] .card-title")).unwrap();
+    (0..cards.length()).map(|i| cards.item(i).unwrap().text_content().unwrap_or_default()).collect()
+}
+
+#[wasm_bindgen_test]
+async fn the_board_groups_tasks_by_the_reps_day_in_sao_paulo_not_by_utc() {
+    // 02:30 UTC on the 23rd is 23:30 on the 22nd in São Paulo (UTC−3): still the 22nd for the rep.
+    let now = Utc.with_ymd_and_hms(2026, 11, 23, 2, 30, 0).unwrap();
+    let day = |d: u32| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+    let cache = Cache::open(&format!("cc-board-{}", js_sys::Math::random().to_bits())).await.unwrap();
+    let settings = Settings { language: Some("en".into()), time_zone: Some("America/Sao_Paulo".into()) };
+    let state = AppState::new(cache.clone(), None, settings);
+    state.set_clock(Some(now));
+    let mut done = task(5, "Sent the proposal", Due::on(day(20)), now);
+    done.complete(now);
+    let tasks = vec![
+        task(1, "Call Ana (yesterday)", Due::on(day(21)), now),
+        task(2, "Call Bo (the rep's today)", Due::on(day(22)), now),
+        task(
+            3,
+            "Call Carla at 23:00 (passed)",
+            Due::at(day(22), NaiveTime::from_hms_opt(23, 0, 0).unwrap()),
+            now,
+        ),
+        task(4, "Call Dan (UTC's today, the rep's tomorrow)", Due::on(day(23)), now),
+        done,
+    ];
+    state.tasks.set(tasks.into_iter().map(|t| (t.id, t)).collect());
+    let root = container();
+    let _mounted = leptos::mount::mount_to(root.clone(), move || {
+        provide_context(state);
+        view! { <I18nContextProvider enable_cookie=false><Router><TasksPage /></Router></I18nContextProvider> }
+    });
+    tick().await;
+    assert_eq!(column(&root, "overdue"), vec!["Call Ana (yesterday)", "Call Carla at 23:00 (passed)"]);
+    assert_eq!(column(&root, "today"), vec!["Call Bo (the rep's today)"]);
+    assert_eq!(column(&root, "upcoming"), vec!["Call Dan (UTC's today, the rep's tomorrow)"]);
+    assert_eq!(column(&root, "completed"), vec!["Sent the proposal"]);
+    let heading = root.query_selector("#column-today").unwrap().unwrap().text_content().unwrap();
+    assert!(heading.starts_with("Today") && heading.trim_end().ends_with('1'), "{heading}");
+    cache.delete().await.unwrap();
+}
+
+#[wasm_bindgen_test]
+fn the_builder_rows_and_the_text_form_round_trip() {
+    for text in [
+        r#"campaign:"Q4 launch" viewed clicked -replied"#,
+        "folder:undelivered/bounced sent:2026-11-01..2026-12-01",
+        "clicked>=3 -tag:customer domain:acme.example.com",
+        r#"subject:"pricing \"v2\"" name:ana company:acme folder:pending status:spam"#,
+        "",
+    ] {
+        let query = Query::parse(text).unwrap();
+        let rows = rows_of(&query).expect("a plain AND fits the builder");
+        let back = query_of(&rows);
+        assert_eq!(back, query, "{text}");
+        assert_eq!(Query::parse(&back.to_string()).unwrap(), query, "{text}");
+    }
+    assert!(rows_of(&Query::parse("viewed OR replied").unwrap()).is_none());
+    // A row still being written is left out, not an error.
+    let mut incomplete = Row::new(command_center::components::filter_builder::Field::Company);
+    incomplete.text = "  ".into();
+    assert_eq!(query_of(&[incomplete]), Query::everything());
+}
+
+#[wasm_bindgen_test]
+async fn a_change_in_the_builder_writes_the_text_form() {
+    let cache = Cache::open(&format!("cc-builder-{}", js_sys::Math::random().to_bits())).await.unwrap();
+    let state = AppState::new(cache.clone(), None, Settings { language: Some("en".into()), time_zone: None });
+    let rows = RwSignal::new(rows_of(&Query::parse("viewed clicked replied").unwrap()).unwrap());
+    let written = RwSignal::new(String::new());
+    let root = container();
+    let _mounted = leptos::mount::mount_to(root.clone(), move || {
+        provide_context(state);
+        let on_change = Callback::new(move |q: Query| written.set(q.to_string()));
+        view! { <I18nContextProvider enable_cookie=false><FilterBuilder rows=rows on_change=on_change /></I18nContextProvider> }
+    });
+    tick().await;
+    // "not" on the third row (replied): the text says -replied.
+    let nots = root.query_selector_all(".condition input[type=checkbox]").unwrap();
+    assert_eq!(nots.length(), 3);
+    let not_replied: web_sys::HtmlInputElement = nots.item(2).unwrap().unchecked_into();
+    not_replied.click();
+    tick().await;
+    assert_eq!(written.get_untracked(), "viewed clicked -replied");
+    assert_eq!(Query::parse(&written.get_untracked()).unwrap(), query_of(&rows.get_untracked()));
+    cache.delete().await.unwrap();
+}
