@@ -95,7 +95,7 @@ async function seed(page, emails, events, rep) {
         const id = uuid(1, i);
         const email = {
           id, owner: 1, sender: rep, recipient: `person${i}@company${i % 997}.example.com`, person: null, cc: [],
-          subject: `Subject number ${i}`, html_body: `<p>Hello ${i}</p>`, text_body: `Hello ${i}`, campaign: null,
+          subject: `Subject number ${i}`, html_body: `<p>Hello ${i}</p>`, text_body: `Hello ${i}`, campaign: uuid(3, i % 10),
           template: null, batch: null, kind: 'single', created_at: iso(at - 60_000), updated_at: iso(at),
           schedule: status === 'scheduled' ? { at: iso(at + 365 * 86_400_000), time_zone: 'Europe/Rome' } : null,
           status, status_reason: ['failed', 'bounced', 'spam'].includes(status) ? 'reason' : null, success: false,
@@ -132,6 +132,19 @@ async function seed(page, emails, events, rep) {
       }
       await done(tx);
     }
+    // Ten campaigns, and a person for each of the first PEOPLE recipients.
+    {
+      const tx = db.transaction(['campaigns', 'people'], 'readwrite');
+      for (let c = 0; c < 10; c++) tx.objectStore('campaigns').put({ j: JSON.stringify({ id: uuid(3, c), name: `Campaign ${c}` }) }, uuid(3, c));
+      for (let i = 0; i < Math.min(emails, 20000); i++) {
+        const person = {
+          id: uuid(4, i), email: `person${i}@company${i % 997}.example.com`, first_name: `First${i}`, last_name: `Last${i}`,
+          company: `Company ${i % 997}`, title: '', phone: '', time_zone: 'Europe/Rome', tags: i % 3 === 0 ? ['lead'] : [],
+        };
+        tx.objectStore('people').put({ j: JSON.stringify(person), m: person.email }, person.id);
+      }
+      await done(tx);
+    }
     const tx = db.transaction(['meta'], 'readwrite');
     tx.objectStore('meta').put({ j: JSON.stringify({ counts }) }, 'counts');
     await done(tx);
@@ -162,6 +175,143 @@ function rowsWatch(count) {
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const round = (x) => Math.round(x * 10) / 10;
+
+/** Runs a search from its text field and waits for its first page (or for "no results"): the results
+ * change, or, when they are the same as before, the URL has the search and two frames have passed. */
+async function runSearch(page, text, people) {
+  return page.evaluate(async ({ text, people }) => {
+    const input = document.getElementById('search-query');
+    const before = document.querySelector('.results')?.innerHTML;
+    const t0 = performance.now();
+    input.value = text;
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    document.querySelector('form.search-text').requestSubmit();
+    const wanted = 'q=' + encodeURIComponent(text);
+    return await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no results for ${text}`)), 30_000);
+      let framesAfterUrl = 0;
+      const done = () => { clearTimeout(timer); observer.disconnect(); requestAnimationFrame(() => resolve(performance.now() - t0)); };
+      const shown = () => {
+        const results = document.querySelector('.results');
+        const rows = results?.querySelectorAll(people ? 'table.people-list tbody tr' : 'table.email-list tbody tr').length ?? 0;
+        return results && (rows > 0 || results.querySelector('p.empty'));
+      };
+      const check = () => {
+        if (shown() && document.querySelector('.results').innerHTML !== before) done();
+      };
+      const observer = new MutationObserver(check);
+      observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+      const frame = () => {
+        if (location.search.includes(wanted)) framesAfterUrl += 1;
+        if (framesAfterUrl >= 3 && shown()) return done();
+        requestAnimationFrame(frame);
+      };
+      requestAnimationFrame(frame);
+    });
+  }, { text, people });
+}
+
+/** Search over the whole cache: its first page, then 50 saved searches kept up to date by one new event. */
+async function benchSearch(page) {
+  await page.goto(`${BASE}/search`);
+  await page.waitForFunction(() => performance.getEntriesByName('cc-search-ready').length > 0, null, { timeout: 120_000 });
+  const indexSeconds = await page.evaluate(() => performance.getEntriesByName('cc-search-ready')[0].startTime / 1000);
+  const queries = [
+    ['campaign:"Campaign 3" viewed clicked -replied', true],
+    ['viewed>=2 -replied', false],
+    ['company:"Company 12" viewed', true],
+    ['folder:sent/delivered clicked', false],
+    ['tag:lead replied', true],
+  ];
+  const firstPages = [];
+  for (let round = 0; round < 3; round++) {
+    for (const [text, people] of queries) {
+      if (people !== (page.url().includes('as=people'))) {
+        await page.getByRole('radio', { name: people ? /people/ : /emails/ }).click();
+      }
+      firstPages.push(await runSearch(page, text + ' '.repeat(round), people));
+    }
+  }
+  // 50 saved searches, saved through the app (without reloading it: the index stays built).
+  if (!page.url().includes('as=people')) await page.getByRole('radio', { name: /people/ }).click();
+  for (let k = 0; k < 50; k++) {
+    const text = k % 5 === 0 ? `viewed campaign:"Campaign ${k % 10}"` : `campaign:"Campaign ${k % 10}" viewed>=${1 + (k % 3)} -replied tag:lead`;
+    await runSearch(page, text, true);
+    await page.getByRole('button', { name: 'Save as…' }).click();
+    await page.getByLabel('Name of the saved search').fill(`Saved ${k}`);
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.waitForURL(/saved=/);
+  }
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Emails' }).click();
+  await page.locator('.saved-searches li').nth(49).waitFor();
+  // One new event: a person in campaign 0 views an email the endpoint sent; the app hears of it on the
+  // change stream, pulls it, and the index updates every saved search's members for that person.
+  const person = { id: '00000009-0000-7000-8000-000000000001', email: 'person0@company0.example.com', first_name: 'First0', last_name: 'Last0', company: 'Company 0', title: '', phone: '', time_zone: 'Europe/Rome', tags: ['lead'] };
+  const campaign = { id: '00000003-0000-7000-8000-000000000000', name: 'Campaign 0' };
+  const id = '00000009-0000-7000-8000-000000000002';
+  const now = new Date().toISOString();
+  const email = {
+    id, owner: 0, sender: REP, recipient: person.email, person: person.id, cc: [], subject: 'One more look',
+    html_body: '<p>Hello</p>', text_body: 'Hello', campaign: campaign.id, template: null, batch: null, kind: 'single',
+    created_at: now, updated_at: now, schedule: null, status: 'draft', status_reason: null, success: false,
+    sent_at: null, delivered_at: null, failed_at: null, archived_at: null,
+  };
+  const api = async (method, path, body) => {
+    const r = await fetch(`${BASE}/api/v1${path}`, { method, headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' }, body: body && JSON.stringify(body) });
+    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
+  };
+  await api('PUT', `/campaigns/${campaign.id}`, campaign);
+  await api('PUT', `/people/${person.id}`, person);
+  await api('PUT', `/emails/${id}`, email);
+  await api('POST', `/emails/${id}/send`);
+  const pixel = await findPixel(id);
+  await page.waitForTimeout(1500);
+  const before = await page.locator('.saved-searches').innerText();
+  await page.evaluate(() => {
+    performance.clearMarks();
+    const list = document.querySelector('.saved-searches');
+    const observer = new MutationObserver(() => {
+      observer.disconnect();
+      requestAnimationFrame(() => { window.__savedChangedAt = performance.now(); });
+    });
+    observer.observe(list, { childList: true, subtree: true, characterData: true });
+  });
+  const sent = Date.now();
+  const r = await fetch(pixel, { headers: { 'User-Agent': 'Mozilla/5.0 (Windows NT 10.0) Chrome/131.0' } });
+  if (!r.ok) throw new Error(`pixel: ${r.status}`);
+  await page.waitForFunction((before) => document.querySelector('.saved-searches').innerText !== before, before, { timeout: 20_000 });
+  const endToEnd = Date.now() - sent;
+  await page.waitForFunction(() => window.__savedChangedAt !== undefined);
+  const update = await page.evaluate(() => {
+    const start = performance.getEntriesByName('cc-search-update-start').pop();
+    const end = performance.getEntriesByName('cc-search-updated').pop();
+    return start && end ? { index: end.startTime - start.startTime, on_screen: window.__savedChangedAt - start.startTime } : null;
+  });
+  return {
+    index_ready_after_load_s: round(indexSeconds),
+    first_page_ms: { median: round(median(firstPages)), max: round(Math.max(...firstPages)), runs: firstPages.map(round) },
+    saved_searches: 50,
+    one_event_index_update_ms: update && round(update.index),
+    one_event_to_counts_on_screen_ms: update && round(update.on_screen),
+    one_event_end_to_end_ms: endToEnd,
+  };
+}
+
+/** The open pixel of an email the endpoint wrote to its outbox (no SMTP server in this run). */
+async function findPixel(id) {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const outbox = join(process.env.DATA_DIR, 'outbox');
+  for (let tries = 0; tries < 100; tries++) {
+    for (const f of await readdir(outbox).catch(() => [])) {
+      const raw = (await readFile(join(outbox, f), 'utf8')).replace(/=\r?\n/g, '').replace(/=3D/g, '=');
+      if (!raw.includes(id)) continue;
+      const m = raw.match(new RegExp(`${BASE.replace(/[.]/g, '\\.')}/t/o/[^"'\\s>]+`));
+      if (m) return m[0];
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the email never reached the outbox');
+}
 
 async function main() {
   writeStaticPage();
@@ -227,8 +377,10 @@ async function main() {
     }, target);
     switches.push(ms);
   }
+  const search = await benchSearch(page);
   await browser.close();
   const result = {
+    search,
     emails: seeded.emails, events: seeded.events, seed_seconds: round(seedSeconds),
     first_page_ms: { app_cold: round(appCold), static_cold: round(staticCold), app_warm_median: round(median(app)), static_warm_median: round(median(stat)), ratio_warm: round(median(app) / median(stat)), app_runs: app.map(round), static_runs: stat.map(round) },
     folder_switch_ms: { median: round(median(switches)), max: round(Math.max(...switches)), runs: switches.map(round) },

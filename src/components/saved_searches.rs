@@ -17,9 +17,8 @@ pub fn SavedSearchList() -> impl IntoView {
             .into_iter()
             .map(|search| {
                 let count = state.search.counts.with(|c| c.get(&search.id).copied().unwrap_or(0));
-                let members = state.search.members(search.id);
                 let fresh = state.seen.with(|seen| match seen.get(&search.id) {
-                    Some(seen) => members.difference(seen).count(),
+                    Some(seen) => state.search.joined_since(search.id, seen),
                     None => 0,
                 });
                 (search, count, fresh)

@@ -66,6 +66,9 @@ pub fn SearchPage() -> impl IntoView {
     // Who was new when the rep opened the saved search (marked for as long as they look).
     let opened_new = RwSignal::new(BTreeSet::<PersonId>::new());
 
+    // No folder page to wait for here: the index may be built at once.
+    state.settled.set(true);
+
     // The URL is the truth: the text field and the builder follow it.
     Effect::new(move |_| {
         let t = text.get();

@@ -134,6 +134,8 @@ impl AppState {
     pub fn build_search(self) {
         let cache = self.cache();
         leptos::task::spawn_local(async move {
+            // A moment after the first screen, so its first frames are the rep's.
+            gloo_timers::future::TimeoutFuture::new(300).await;
             if let Err(err) = self.search.build(&cache).await {
                 web_sys::console::warn_1(&format!("the search index could not be built: {err}").into());
             }

@@ -15,10 +15,16 @@ use leptos::prelude::*;
 
 use crate::storage::{Cache, EmailRecord, StorageError, Store};
 
+/// How many emails the index takes in between two pauses while it is built.
+pub const BUILD_SLICE: u32 = 300;
+
 /// What the index holds, and what the screens follow of it.
 #[derive(Clone, Copy)]
 pub struct Search {
     index: StoredValue<Option<(SearchIndex, SavedSearches)>, LocalStorage>,
+    /// The index is being built: changes wait in `pending`.
+    building: StoredValue<bool>,
+    pending: StoredValue<Vec<Record>>,
     /// The index is built.
     pub ready: RwSignal<bool>,
     /// Moves whenever what a search answers may have changed.
@@ -39,6 +45,8 @@ impl Search {
     pub fn new() -> Search {
         Search {
             index: StoredValue::new_local(None),
+            building: StoredValue::new(false),
+            pending: StoredValue::new(Vec::new()),
             ready: RwSignal::new(false),
             revision: RwSignal::new(0),
             counts: RwSignal::new(HashMap::new()),
@@ -46,25 +54,44 @@ impl Search {
         }
     }
 
-    /// Reads everything from the cache and builds the index and the saved searches' members.
+    /// Reads everything from the cache and builds the index and the saved searches' members. The emails
+    /// are read a slice at a time, with a pause between slices, so the screen never freezes however large
+    /// the cache; what changes meanwhile is kept and applied once the index is in place.
     pub async fn build(self, cache: &Cache) -> Result<(), StorageError> {
-        let emails = cache.all::<EmailRecord>(Store::Emails).await?.items;
-        let people = cache.all::<Person>(Store::People).await?.items;
+        self.building.set_value(true);
         let campaigns = cache.all::<Campaign>(Store::Campaigns).await?.items;
-        let searches = cache.all::<SavedSearch>(Store::SavedSearches).await?.items;
-        let index = SearchIndex::build(
-            campaigns.iter(),
-            people.iter(),
-            emails.iter().map(|r| &r.email),
-            emails.iter().map(|r| (r.email.id, r.engagement.clone())),
-        );
+        let people = cache.all::<Person>(Store::People).await?.items;
+        let mut index =
+            SearchIndex::build(campaigns.iter(), people.iter(), std::iter::empty(), std::iter::empty());
+        let mut after: Option<String> = None;
+        loop {
+            let (slice, last) = cache.slice::<EmailRecord>(Store::Emails, after, BUILD_SLICE).await?;
+            for record in &slice.items {
+                index.upsert_email(&record.email);
+                index.set_engagement(record.email.id, &record.engagement);
+            }
+            match last {
+                Some(key) if slice.items.len() + slice.skipped.len() == BUILD_SLICE as usize => {
+                    after = Some(key)
+                }
+                _ => break,
+            }
+            // The next slice waits for the browser to be idle: the rep's clicks and the screen come first.
+            idle().await;
+        }
         let mut saved = SavedSearches::new();
-        for search in searches {
+        for search in cache.all::<SavedSearch>(Store::SavedSearches).await?.items {
             saved.insert(&index, search);
         }
         self.index.set_value(Some((index, saved)));
+        self.building.set_value(false);
+        let waiting = self.pending.try_update_value(std::mem::take).unwrap_or_default();
+        self.apply(&waiting);
         self.publish();
         self.ready.set(true);
+        if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = p.mark("cc-search-ready");
+        }
         Ok(())
     }
 
@@ -83,6 +110,14 @@ impl Search {
     pub fn apply(self, records: &[Record]) -> Vec<domain::search::MembershipChange> {
         if records.is_empty() {
             return Vec::new();
+        }
+        if self.building.get_value() {
+            self.pending.update_value(|p| p.extend_from_slice(records));
+            return Vec::new();
+        }
+        let performance = web_sys::window().and_then(|w| w.performance());
+        if let Some(p) = &performance {
+            let _ = p.mark("cc-search-update-start");
         }
         let mut changes = Vec::new();
         self.index.update_value(|held| {
@@ -123,10 +158,10 @@ impl Search {
                 changes = saved.update(index, &touched);
             }
         });
-        if web_sys::window().is_some() {
-            let _ = web_sys::window().and_then(|w| w.performance()).map(|p| p.mark("cc-search-updated"));
-        }
         self.publish();
+        if let Some(p) = &performance {
+            let _ = p.mark("cc-search-updated");
+        }
         changes
     }
 
@@ -140,10 +175,31 @@ impl Search {
         self.index.with_value(|held| held.as_ref().map(|(index, _)| index.people(query)).unwrap_or_default())
     }
 
+    /// How many members of a saved search are not among `seen` (joined since the rep last looked).
+    pub fn joined_since(self, id: SavedSearchId, seen: &BTreeSet<PersonId>) -> usize {
+        self.index.with_value(|held| {
+            held.as_ref()
+                .and_then(|(_, saved)| saved.members(id))
+                .map(|members| members.iter().filter(|p| !seen.contains(p)).count())
+                .unwrap_or(0)
+        })
+    }
+
     /// The members of a saved search.
     pub fn members(self, id: SavedSearchId) -> BTreeSet<PersonId> {
         self.index.with_value(|held| {
             held.as_ref().and_then(|(_, saved)| saved.members(id).cloned()).unwrap_or_default()
         })
     }
+}
+
+/// Resolves when the browser is next idle (`requestIdleCallback`), or on the next turn without it.
+async fn idle() {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        let asked = web_sys::window().and_then(|w| w.request_idle_callback(&resolve).ok());
+        if asked.is_none() {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

@@ -253,7 +253,40 @@ impl Cache {
         Ok(loaded)
     }
 
-    /// How many records `store` holds.
+    /// Up to `limit` records of `store` after the key `after` (from the first when `None`), in key order,
+    /// with the key of the last one read (to go on from). Reads a large store a slice at a time.
+    pub async fn slice<T: DeserializeOwned>(
+        &self,
+        store: Store,
+        after: Option<String>,
+        limit: u32,
+    ) -> Result<(Loaded<T>, Option<String>), StorageError> {
+        let tx = self.read_tx(&[store])?;
+        let object_store = tx.object_store(store.name())?;
+        let range = match after {
+            Some(key) => KeyRange::LowerBound(JsValue::from_str(&key), true),
+            None => KeyRange::LowerBound(JsValue::from_str(""), false),
+        };
+        let keys = object_store
+            .get_all_keys::<JsValue>()
+            .with_query::<JsValue, _>(range.clone())
+            .with_limit(limit)
+            .primitive()?;
+        let values = object_store
+            .get_all::<JsValue>()
+            .with_query::<JsValue, _>(range)
+            .with_limit(limit)
+            .primitive()?;
+        let keys: Vec<JsValue> = keys.await?.collect::<Result<_, _>>()?;
+        let values: Vec<JsValue> = values.await?.collect::<Result<_, _>>()?;
+        let mut loaded = Loaded::default();
+        for (i, value) in values.iter().enumerate() {
+            read_into(&mut loaded, store, keys.get(i).cloned(), value);
+        }
+        Ok((loaded, keys.last().and_then(JsValue::as_string)))
+    }
+
+    /// How many records
     pub async fn count(&self, store: Store) -> Result<u32, StorageError> {
         let tx = self.read_tx(&[store])?;
         Ok(tx.object_store(store.name())?.count().primitive()?.await?)
