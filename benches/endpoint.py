@@ -215,7 +215,9 @@ def bench_tracking(work):
             if recorded != last:
                 last, last_change = recorded, time.time()
             elif time.time() - last_change > 30:
-                raise SystemExit("recording stalled at %d of %d hits" % (recorded, hits))
+                log = open(os.path.join(work, "endpoint.log"), errors="replace").read()[-3000:]
+                raise SystemExit("recording stalled at %d of %d hits; the endpoint's log ends:\n%s"
+                                 % (recorded, hits, log))
             time.sleep(0.5)
         all_recorded = time.time()
     finally:

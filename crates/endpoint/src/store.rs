@@ -5,6 +5,7 @@
 //! takes the next number of the change sequence in the same transaction, so the change feed never misses
 //! or reorders a change.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -18,7 +19,7 @@ use serde::de::DeserializeOwned;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -82,6 +83,48 @@ pub struct UserRow {
     pub email: String,
     pub created_at: String,
     pub revoked: bool,
+}
+
+/// How many records one statement of [`Store::put_many`] writes (8 values each, well under SQLite's limit
+/// on bound values).
+pub const WRITE_CHUNK: usize = 500;
+
+/// One record for [`Store::put_many`].
+#[derive(Clone, Debug)]
+pub struct Write {
+    pub user: UserId,
+    pub kind: Kind,
+    pub id: String,
+    pub body: String,
+    /// Events: the email they belong to.
+    pub email_id: Option<String>,
+}
+
+impl Write {
+    /// An event of `user`.
+    pub fn event(user: UserId, event: &EngagementEvent) -> Result<Write, StoreError> {
+        Ok(Write {
+            user,
+            kind: Kind::Event,
+            id: event.id.to_string(),
+            body: encode(event)?,
+            email_id: Some(event.email.to_string()),
+        })
+    }
+
+    /// Any other record (not an email) of `user`.
+    pub fn record<T: Serialize>(
+        user: UserId,
+        kind: Kind,
+        id: String,
+        value: &T,
+    ) -> Result<Write, StoreError> {
+        Ok(Write { user, kind, id, body: encode(value)?, email_id: None })
+    }
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// Milliseconds since the Unix epoch, the way instants are kept in index columns.
@@ -269,13 +312,13 @@ impl Store {
         id: &str,
         value: &T,
     ) -> Result<u64, StoreError> {
-        let body = serde_json::to_string(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let body = encode(value)?;
         Self::write(tx, user, kind, id, Some(&body), None, None, None).await
     }
 
     /// Writes an email with its scheduler columns and returns its change number.
     pub async fn put_email(tx: &mut Tx, email: &Email) -> Result<u64, StoreError> {
-        let body = serde_json::to_string(email).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let body = encode(email)?;
         let id = email.id.to_string();
         Self::write(
             tx,
@@ -292,7 +335,7 @@ impl Store {
 
     /// Appends an engagement event and returns its change number.
     pub async fn put_event(tx: &mut Tx, user: UserId, event: &EngagementEvent) -> Result<u64, StoreError> {
-        let body = serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let body = encode(event)?;
         let email = event.email.to_string();
         Self::write(tx, user, Kind::Event, &event.id.to_string(), Some(&body), None, None, Some(&email)).await
     }
@@ -345,6 +388,95 @@ impl Store {
         .execute(&mut *tx.0)
         .await?;
         Ok(seq)
+    }
+
+    /// Writes many records (not emails) at once, in order, and returns the change number of each. Two
+    /// statements for every [`WRITE_CHUNK`] records, whatever their number: the way a burst of tracking hits
+    /// is written.
+    pub async fn put_many(tx: &mut Tx, writes: &[Write]) -> Result<Vec<u64>, StoreError> {
+        let mut seqs = Vec::with_capacity(writes.len());
+        for chunk in writes.chunks(WRITE_CHUNK) {
+            let mut changes = QueryBuilder::<Sqlite>::new("INSERT INTO changes (user_id) ");
+            changes.push_values(chunk, |mut row, write| {
+                row.push_bind(write.user.0);
+            });
+            changes.push(" RETURNING seq");
+            // The rows of one INSERT take their numbers in the order of its VALUES; RETURNING may list
+            // them in any order.
+            let mut numbers: Vec<i64> =
+                changes.build().fetch_all(&mut *tx.0).await?.iter().map(|r| r.get::<i64, _>(0)).collect();
+            numbers.sort_unstable();
+            let mut records = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO records (user_id, kind, id, seq, body, status, due_at, email_id) ",
+            );
+            records.push_values(chunk.iter().zip(&numbers), |mut row, (write, seq)| {
+                row.push_bind(write.user.0)
+                    .push_bind(write.kind.name())
+                    .push_bind(&write.id)
+                    .push_bind(*seq)
+                    .push_bind(&write.body)
+                    .push_bind(None::<&str>)
+                    .push_bind(None::<i64>)
+                    .push_bind(&write.email_id);
+            });
+            records.push(
+                " ON CONFLICT (user_id, kind, id) DO UPDATE SET \
+                   seq = excluded.seq, body = excluded.body, status = excluded.status, \
+                   due_at = excluded.due_at, email_id = excluded.email_id",
+            );
+            records.build().execute(&mut *tx.0).await?;
+            seqs.extend(numbers.into_iter().map(|n| n as u64));
+        }
+        Ok(seqs)
+    }
+
+    /// The newest change number of `user` (0 when none), as this transaction sees it.
+    pub async fn latest_seq_in(tx: &mut Tx, user: UserId) -> Result<u64, StoreError> {
+        let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) FROM records WHERE user_id = ?")
+            .bind(user.0)
+            .fetch_one(&mut *tx.0)
+            .await?;
+        Ok(row.get::<i64, _>(0) as u64)
+    }
+
+    /// The emails among `ids` that exist, whoever they belong to.
+    pub async fn emails_any_user_many(tx: &mut Tx, ids: &[EmailId]) -> Result<Vec<Email>, StoreError> {
+        let mut emails = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(WRITE_CHUNK) {
+            let mut query =
+                QueryBuilder::<Sqlite>::new("SELECT id, body FROM records WHERE kind = 'email' AND id IN ");
+            query.push_tuples(chunk, |mut row, id| {
+                row.push_bind(id.to_string());
+            });
+            query.push(" AND body IS NOT NULL");
+            for row in query.build().fetch_all(&mut *tx.0).await? {
+                emails.push(decode("email", &row.get::<String, _>(0), &row.get::<String, _>(1))?);
+            }
+        }
+        Ok(emails)
+    }
+
+    /// The recorded events of each of `emails` of `user`, oldest first.
+    pub async fn events_of_many(
+        tx: &mut Tx,
+        user: UserId,
+        emails: &[EmailId],
+    ) -> Result<HashMap<EmailId, Vec<EngagementEvent>>, StoreError> {
+        let mut events: HashMap<EmailId, Vec<EngagementEvent>> = HashMap::new();
+        for chunk in emails.chunks(WRITE_CHUNK) {
+            let mut query = QueryBuilder::<Sqlite>::new("SELECT id, body FROM records WHERE user_id = ");
+            query.push_bind(user.0).push(" AND kind = 'event' AND email_id IN ");
+            query.push_tuples(chunk, |mut row, id| {
+                row.push_bind(id.to_string());
+            });
+            query.push(" AND body IS NOT NULL ORDER BY seq");
+            for row in query.build().fetch_all(&mut *tx.0).await? {
+                let event: EngagementEvent =
+                    decode("event", &row.get::<String, _>(0), &row.get::<String, _>(1))?;
+                events.entry(event.email).or_default().push(event);
+            }
+        }
+        Ok(events)
     }
 
     /// The change number of the stored version of a record (0 when it does not exist).

@@ -151,12 +151,27 @@ impl Recording {
         email: Email,
     ) -> Result<Recording, StoreError> {
         let recorded = Store::events_of(tx, email.owner, email.id).await?;
+        Ok(Recording::of(classifier, email, recorded))
+    }
+
+    /// The recording of `email` with its recorded events (oldest first).
+    pub fn of(classifier: &ClassifierSettings, email: Email, recorded: Vec<EngagementEvent>) -> Recording {
         let totals = EmailEngagement::of(classifier, &email, &recorded);
-        Ok(Recording { email, recorded, totals, seq: None })
+        Recording { email, recorded, totals, seq: None }
     }
 
     pub fn email(&self) -> &Email {
         &self.email
+    }
+
+    /// The email's totals with every event judged so far.
+    pub fn totals(&self) -> &EmailEngagement {
+        &self.totals
+    }
+
+    /// How many events are recorded for the email.
+    pub fn events(&self) -> usize {
+        self.recorded.len()
     }
 
     /// Judges and stores `event`, rewriting the verdicts of earlier events it changes. Returns false when
@@ -165,33 +180,47 @@ impl Recording {
         &mut self,
         tx: &mut Tx,
         classifier: &ClassifierSettings,
-        mut event: EngagementEvent,
+        event: EngagementEvent,
     ) -> Result<bool, StoreError> {
-        if self.email.status == Status::Archived {
-            return Ok(false);
-        }
-        let owner = self.email.owner;
-        let Ok(verdicts) = self.totals.apply(classifier, &self.email, &self.recorded, &event) else {
-            return Ok(false);
-        };
+        let Some(changed) = self.judge(classifier, event) else { return Ok(false) };
         let mut seq = 0;
+        for event in &changed {
+            seq = seq.max(Store::put_event(tx, self.email.owner, event).await?);
+        }
+        self.seq = Some(seq);
+        Ok(true)
+    }
+
+    /// Judges `event` and counts it into the totals, without writing anything. Returns what must be
+    /// stored: the earlier events whose verdicts changed, then the event itself; `None` when the event is
+    /// not counted (the email is archived, or the event is a repeat).
+    pub fn judge(
+        &mut self,
+        classifier: &ClassifierSettings,
+        mut event: EngagementEvent,
+    ) -> Option<Vec<EngagementEvent>> {
+        if self.email.status == Status::Archived {
+            return None;
+        }
+        let verdicts = self.totals.apply(classifier, &self.email, &self.recorded, &event).ok()?;
+        let mut changed = Vec::with_capacity(verdicts.len());
         for (id, verdict) in verdicts {
             if id == event.id {
                 event.verdict = Some(verdict);
             } else if let Some(earlier) = self.recorded.iter_mut().find(|e| e.id == id) {
                 earlier.verdict = Some(verdict);
-                seq = Store::put_event(tx, owner, earlier).await?;
+                changed.push(earlier.clone());
             }
         }
-        seq = seq.max(Store::put_event(tx, owner, &event).await?);
+        changed.push(event.clone());
         self.recorded.push(event);
-        self.seq = Some(seq);
-        Ok(true)
+        Some(changed)
     }
 
-    /// Writes the totals when any event was added. Returns the newest change number, if anything changed.
-    pub async fn finish(self, tx: &mut Tx) -> Result<Option<u64>, StoreError> {
-        let Some(seq) = self.seq else { return Ok(None) };
+    /// Writes the totals when any event was added since the last time. Returns the newest change number, if
+    /// anything changed. The recording can take more events afterwards.
+    pub async fn finish(&mut self, tx: &mut Tx) -> Result<Option<u64>, StoreError> {
+        let Some(seq) = self.seq.take() else { return Ok(None) };
         let id = self.email.id.to_string();
         Ok(Some(seq.max(Store::put(tx, self.email.owner, Kind::Engagement, &id, &self.totals).await?)))
     }

@@ -131,8 +131,15 @@ async fn without_smtp_messages_go_to_the_outbox_as_eml_files() {
 }
 
 async fn changes(api: &Api) -> Vec<Value> {
-    let page: Value = api.get("/changes?since=0&limit=1000").await.json().await.unwrap();
-    page["changes"].as_array().unwrap().clone()
+    let (mut all, mut since) = (Vec::new(), "0".to_string());
+    loop {
+        let page: Value = api.get(&format!("/changes?since={since}&limit=1000")).await.json().await.unwrap();
+        all.extend(page["changes"].as_array().unwrap().iter().cloned());
+        since = page["next"].to_string();
+        if page["has_more"] != true {
+            return all;
+        }
+    }
 }
 
 /// The event records in the feed once there are `count` of them (tracking hits are written just after
@@ -363,6 +370,83 @@ Yes, let's talk on Thursday.\r\n"
     let changes = changes(&api).await;
     let totals = changes.iter().rev().find(|c| c["record"]["type"] == "engagement").unwrap();
     assert_eq!(totals["record"]["engagement"]["replies"], 1, "the auto-reply is not a reply");
+}
+
+/// The newest engagement totals of an email in the feed.
+async fn totals_of(api: &Api, id: &str) -> Value {
+    let all = changes(api).await;
+    let found = all.iter().rev().find(|c| c["record"]["type"] == "engagement" && c["record"]["email"] == id);
+    found.map(|c| c["record"]["engagement"].clone()).unwrap_or(Value::Null)
+}
+
+#[tokio::test]
+async fn what_happens_between_views_counts_archive_reply_and_unarchive_included() {
+    let (_dir, smtp, _endpoint, api) = setup();
+    let id = api.send("ana@acme.example.com", "Between views").await;
+    api.wait_status(&id, "delivered").await;
+    let (raw, _) = smtp.wait_for(1).remove(0);
+    let pixel = find_url(&raw, &format!("{}/t/o/", api.base)).unwrap();
+    let view = |ua: &'static str| api.http.get(&pixel).header("user-agent", ua).send();
+    view("Mozilla/5.0 (first look)").await.unwrap();
+    wait_events(&api, 1).await;
+    // A reply arrives through the inbound endpoint; the next view's totals keep it.
+    let reply = format!(
+        "From: Ana <ana@acme.example.com>\r\nTo: rep@seller.example.com\r\nSubject: Re: Between views\r\n\
+In-Reply-To: <{id}@seller.example.com>\r\nMessage-ID: <r-2@acme.example.com>\r\n\r\nInteresting.\r\n"
+    );
+    assert_eq!(post_inbound(&api, &reply).await["kind"], "reply");
+    view("Mozilla/5.0 (second look)").await.unwrap();
+    wait_events(&api, 3).await;
+    let totals = totals_of(&api, &id).await;
+    assert_eq!((totals["views_raw"].as_u64(), totals["replies"].as_u64()), (Some(2), Some(1)), "{totals:#}");
+    // Archived: a view records nothing; unarchived: it counts again.
+    assert_eq!(api.post(&format!("/emails/{id}/archive"), None).await.status(), 200);
+    view("Mozilla/5.0 (while archived)").await.unwrap();
+    assert_eq!(api.post(&format!("/emails/{id}/unarchive"), None).await.status(), 200);
+    view("Mozilla/5.0 (back again)").await.unwrap();
+    let events = wait_events(&api, 4).await;
+    let agents: Vec<&str> =
+        events.iter().filter_map(|e| e["record"]["event"]["user_agent"].as_str()).collect();
+    assert!(!agents.contains(&"Mozilla/5.0 (while archived)"), "{agents:?}");
+    assert!(agents.contains(&"Mozilla/5.0 (back again)"), "{agents:?}");
+    assert_eq!(totals_of(&api, &id).await["views_raw"], 3);
+}
+
+#[tokio::test]
+async fn a_burst_of_views_on_a_campaign_counts_every_distinct_view_once() {
+    let (_dir, smtp, _endpoint, api) = setup();
+    let mut ids = Vec::new();
+    for i in 0..12 {
+        ids.push(api.send(&format!("reader{i}@acme.example.com"), &format!("Burst {i}")).await);
+    }
+    for id in &ids {
+        api.wait_status(id, "delivered").await;
+    }
+    let pixels: Vec<String> = smtp
+        .wait_for(12)
+        .into_iter()
+        .map(|(raw, _)| find_url(&raw, &format!("{}/t/o/", api.base)).unwrap())
+        .collect();
+    // 60 readers of each email at once (each hit sent twice, as a client fetching the pixel again would):
+    // more hits than one statement writes, spread over many emails in the same batches.
+    let http = &api.http;
+    let hits = pixels.iter().flat_map(|pixel| {
+        (0..120).map(move |n| {
+            http.get(pixel).header("user-agent", format!("Mozilla/5.0 (reader {})", n / 2)).send()
+        })
+    });
+    for answer in futures_util::future::join_all(hits).await {
+        assert_eq!(answer.unwrap().status(), 200);
+    }
+    let events = wait_events(&api, 12 * 60).await;
+    let mut seqs: Vec<u64> = events.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    seqs.sort_unstable();
+    seqs.dedup();
+    assert_eq!(seqs.len(), 12 * 60, "every event has its own change number");
+    for id in &ids {
+        let totals = totals_of(&api, id).await;
+        assert_eq!(totals["views_raw"], 60, "{id}: {totals:#}");
+    }
 }
 
 #[tokio::test]
