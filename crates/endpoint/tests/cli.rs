@@ -1,0 +1,83 @@
+//! The operator's commands, run as the real binary: users and their tokens, and `classify`.
+
+mod support;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+use support::{Api, Endpoint};
+
+fn endpoint(args: &[&str], data_dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_endpoint")).args(args).arg("--data-dir").arg(data_dir).output().unwrap()
+}
+
+fn sample(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../inbound/samples").join(name)
+}
+
+#[tokio::test]
+async fn a_revoked_user_is_listed_as_such_and_their_token_stops_working() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let server = Endpoint::start(&data, None, &[]);
+    let token = server.add_user("ana@seller.example.com");
+    assert!(token.starts_with("cc_"), "{token}");
+    let api = Api::new(&server, &token);
+    assert_eq!(api.get("/changes?since=0").await.status(), 200);
+
+    let again = endpoint(&["user", "add", "ana@seller.example.com"], &data);
+    assert!(!again.status.success(), "the same user twice");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already a user"));
+    let bad = endpoint(&["user", "add", "not an address"], &data);
+    assert!(!bad.status.success());
+
+    let listed = String::from_utf8(endpoint(&["user", "list"], &data).stdout).unwrap();
+    assert!(listed.contains("ana@seller.example.com\tactive"), "{listed}");
+    assert!(!listed.contains(&token), "a token is never shown again");
+
+    let revoked = endpoint(&["user", "revoke", "ana@seller.example.com"], &data);
+    assert!(revoked.status.success(), "{}", String::from_utf8_lossy(&revoked.stderr));
+    let listed = String::from_utf8(endpoint(&["user", "list"], &data).stdout).unwrap();
+    assert!(listed.contains("ana@seller.example.com\trevoked"), "{listed}");
+    assert_eq!(api.get("/changes?since=0").await.status(), 401, "a revoked token is refused");
+}
+
+#[test]
+fn classify_prints_one_json_object_for_a_file_or_standard_input() {
+    let run = |args: &[&str], stdin: Option<&[u8]>| -> Value {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_endpoint"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin.unwrap_or_default()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let bounce = run(&["classify", sample("postfix-user-unknown.eml").to_str().unwrap()], None);
+    assert_eq!(bounce["kind"], "bounce");
+    let recipient = &bounce["recipients"][0];
+    assert_eq!(
+        (&recipient["address"], &recipient["status"], &recipient["hard"], &recipient["reason"]),
+        (
+            &Value::from("bob@example.net"),
+            &Value::from("5.1.1"),
+            &Value::from(true),
+            &Value::from("userunknown")
+        )
+    );
+
+    let vacation = std::fs::read(sample("vacation-italian.eml")).unwrap();
+    let auto_reply = run(&["classify", "-"], Some(&vacation));
+    assert_eq!(auto_reply["kind"], "auto_reply");
+    assert_eq!(auto_reply["recipients"], Value::Array(vec![]));
+
+    let missing =
+        Command::new(env!("CARGO_BIN_EXE_endpoint")).args(["classify", "/no/such.eml"]).output().unwrap();
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/no/such.eml"));
+}
