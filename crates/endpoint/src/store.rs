@@ -85,6 +85,13 @@ pub struct UserRow {
     pub revoked: bool,
 }
 
+const INSERT_RECORDS: &str = "INSERT INTO records (user_id, kind, id, seq, body, status, due_at, email_id)";
+/// A record written again replaces its stored version, with the new change number.
+const UPSERT_RECORDS: &str = "ON CONFLICT (user_id, kind, id) DO UPDATE SET \
+    seq = excluded.seq, body = excluded.body, status = excluded.status, \
+    due_at = excluded.due_at, email_id = excluded.email_id";
+const LATEST_SEQ: &str = "SELECT COALESCE(MAX(seq), 0) FROM records WHERE user_id = ?";
+
 /// How many records one statement of [`Store::put_many`] writes (8 values each, well under SQLite's limit
 /// on bound values).
 pub const WRITE_CHUNK: usize = 500;
@@ -370,23 +377,17 @@ impl Store {
         email_id: Option<&str>,
     ) -> Result<u64, StoreError> {
         let seq = Self::next_seq(tx, user).await?;
-        sqlx::query(
-            "INSERT INTO records (user_id, kind, id, seq, body, status, due_at, email_id) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
-             ON CONFLICT (user_id, kind, id) DO UPDATE SET \
-               seq = excluded.seq, body = excluded.body, status = excluded.status, \
-               due_at = excluded.due_at, email_id = excluded.email_id",
-        )
-        .bind(user.0)
-        .bind(kind.name())
-        .bind(id)
-        .bind(seq as i64)
-        .bind(body)
-        .bind(status)
-        .bind(due_at)
-        .bind(email_id)
-        .execute(&mut *tx.0)
-        .await?;
+        sqlx::query(&format!("{INSERT_RECORDS} VALUES (?, ?, ?, ?, ?, ?, ?, ?) {UPSERT_RECORDS}"))
+            .bind(user.0)
+            .bind(kind.name())
+            .bind(id)
+            .bind(seq as i64)
+            .bind(body)
+            .bind(status)
+            .bind(due_at)
+            .bind(email_id)
+            .execute(&mut *tx.0)
+            .await?;
         Ok(seq)
     }
 
@@ -406,9 +407,8 @@ impl Store {
             let mut numbers: Vec<i64> =
                 changes.build().fetch_all(&mut *tx.0).await?.iter().map(|r| r.get::<i64, _>(0)).collect();
             numbers.sort_unstable();
-            let mut records = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO records (user_id, kind, id, seq, body, status, due_at, email_id) ",
-            );
+            let mut records = QueryBuilder::<Sqlite>::new(INSERT_RECORDS);
+            records.push(" ");
             records.push_values(chunk.iter().zip(&numbers), |mut row, (write, seq)| {
                 row.push_bind(write.user.0)
                     .push_bind(write.kind.name())
@@ -419,11 +419,7 @@ impl Store {
                     .push_bind(None::<i64>)
                     .push_bind(&write.email_id);
             });
-            records.push(
-                " ON CONFLICT (user_id, kind, id) DO UPDATE SET \
-                   seq = excluded.seq, body = excluded.body, status = excluded.status, \
-                   due_at = excluded.due_at, email_id = excluded.email_id",
-            );
+            records.push(" ").push(UPSERT_RECORDS);
             records.build().execute(&mut *tx.0).await?;
             seqs.extend(numbers.into_iter().map(|n| n as u64));
         }
@@ -432,10 +428,7 @@ impl Store {
 
     /// The newest change number of `user` (0 when none), as this transaction sees it.
     pub async fn latest_seq_in(tx: &mut Tx, user: UserId) -> Result<u64, StoreError> {
-        let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) FROM records WHERE user_id = ?")
-            .bind(user.0)
-            .fetch_one(&mut *tx.0)
-            .await?;
+        let row = sqlx::query(LATEST_SEQ).bind(user.0).fetch_one(&mut *tx.0).await?;
         Ok(row.get::<i64, _>(0) as u64)
     }
 
@@ -511,34 +504,13 @@ impl Store {
         }
     }
 
-    /// Finds an email by id whatever its owner, inside a transaction.
-    pub async fn email_any_user_in(tx: &mut Tx, id: EmailId) -> Result<Option<Email>, StoreError> {
-        let row =
-            sqlx::query("SELECT body FROM records WHERE kind = 'email' AND id = ? AND body IS NOT NULL")
-                .bind(id.to_string())
-                .fetch_optional(&mut *tx.0)
-                .await?;
-        match row {
-            Some(r) => Ok(Some(decode("email", &id.to_string(), &r.get::<String, _>(0))?)),
-            None => Ok(None),
-        }
-    }
-
     /// The recorded events of one email, oldest first.
     pub async fn events_of(
         tx: &mut Tx,
         user: UserId,
         email: EmailId,
     ) -> Result<Vec<EngagementEvent>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, body FROM records WHERE user_id = ? AND kind = 'event' AND email_id = ? \
-             AND body IS NOT NULL ORDER BY seq",
-        )
-        .bind(user.0)
-        .bind(email.to_string())
-        .fetch_all(&mut *tx.0)
-        .await?;
-        rows.into_iter().map(|r| decode("event", &r.get::<String, _>(0), &r.get::<String, _>(1))).collect()
+        Ok(Self::events_of_many(tx, user, &[email]).await?.remove(&email).unwrap_or_default())
     }
 
     /// Emails due for sending at `now` (Scheduled with a time not after it), oldest first.
@@ -619,10 +591,7 @@ impl Store {
 
     /// The newest change number of `user` (0 when none).
     pub async fn latest_seq(&self, user: UserId) -> Result<u64, StoreError> {
-        let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) FROM records WHERE user_id = ?")
-            .bind(user.0)
-            .fetch_one(&self.pool)
-            .await?;
+        let row = sqlx::query(LATEST_SEQ).bind(user.0).fetch_one(&self.pool).await?;
         Ok(row.get::<i64, _>(0) as u64)
     }
 
