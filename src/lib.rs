@@ -14,6 +14,7 @@ pub mod sanitize;
 pub mod state;
 pub mod storage;
 pub mod sync;
+pub mod zone;
 
 pub use app::App;
 

@@ -21,6 +21,7 @@ use crate::i18n::*;
 use crate::pages::compose::text_of;
 use crate::state::actions;
 use crate::state::use_app;
+use crate::zone::IntlZone;
 
 /// The most recipients of one bulk send.
 pub const MAX_RECIPIENTS: usize = 200;
@@ -242,7 +243,7 @@ pub fn BulkPage() -> impl IntoView {
         let schedule = if scheduled {
             let d = NaiveDate::parse_from_str(&date.get_untracked(), "%Y-%m-%d").ok();
             let t = NaiveTime::parse_from_str(&time.get_untracked(), "%H:%M").ok();
-            let z: Option<chrono_tz::Tz> = zone.get_untracked().parse().ok();
+            let z = IntlZone::named(&zone.get_untracked());
             match (d, t, z) {
                 (Some(d), Some(t), Some(z)) => {
                     let at = domain::task::local_instant(d, t, z);

@@ -22,6 +22,7 @@ use crate::i18n::*;
 use crate::state::actions::{self, ActionError};
 use crate::state::use_app;
 use crate::storage::{Store, Write};
+use crate::zone::IntlZone;
 
 /// The meta key of the new email being written.
 const DRAFT_KEY: &str = "compose";
@@ -125,7 +126,7 @@ pub fn ComposePage() -> impl IntoView {
                     next.html = email.html_body.clone();
                     next.campaign = email.campaign.map(|c| c.to_string()).unwrap_or_default();
                     if let Some(schedule) = &email.schedule {
-                        let zone: chrono_tz::Tz = schedule.time_zone.parse().unwrap_or(chrono_tz::UTC);
+                        let zone = IntlZone::named(&schedule.time_zone).unwrap_or(IntlZone::UTC);
                         let local = schedule.at.with_timezone(&zone);
                         next.date = local.format("%Y-%m-%d").to_string();
                         next.time = local.format("%H:%M").to_string();
@@ -214,7 +215,7 @@ pub fn ComposePage() -> impl IntoView {
             let schedule = if intent == Intent::Schedule {
                 let date = NaiveDate::parse_from_str(&f.date, "%Y-%m-%d").ok();
                 let time = NaiveTime::parse_from_str(&f.time, "%H:%M").ok();
-                let zone: Option<chrono_tz::Tz> = f.zone.parse().ok();
+                let zone = IntlZone::named(&f.zone);
                 match (date, time, zone) {
                     (Some(date), Some(time), Some(zone)) => {
                         let at = domain::task::local_instant(date, time, zone);

@@ -13,6 +13,7 @@ use crate::components::labels;
 use crate::i18n::*;
 use crate::pages::tasks::due_text;
 use crate::state::{actions, use_app};
+use crate::zone::IntlZone;
 
 /// What the queue did so far.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -217,7 +218,7 @@ fn QueueCard(task: Task, position: usize, total: usize, locale: &'static str) ->
     let priority = task.priority;
     let notes = task.notes.clone();
     let local_time = person.as_ref().and_then(|p| {
-        let zone: chrono_tz::Tz = p.time_zone.parse().ok()?;
+        let zone = IntlZone::named(&p.time_zone)?;
         Some(format!("{} ({})", state.now().with_timezone(&zone).format("%H:%M"), p.time_zone))
     });
     view! {

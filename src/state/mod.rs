@@ -17,6 +17,7 @@ use leptos::prelude::*;
 
 use crate::storage::{Cache, Session, Settings, Store};
 use crate::sync::{Api, Listener, Pulled, Sync, SyncStatus};
+use crate::zone::IntlZone;
 
 /// A notice at the bottom of the screen, with an optional undo.
 #[derive(Clone, Debug, PartialEq)]
@@ -108,8 +109,8 @@ impl AppState {
     }
 
     /// The rep's time zone as the domain reads it.
-    pub fn tz(&self) -> chrono_tz::Tz {
-        self.time_zone().parse().unwrap_or(chrono_tz::UTC)
+    pub fn tz(&self) -> IntlZone {
+        IntlZone::named(&self.time_zone()).unwrap_or(IntlZone::UTC)
     }
 
     /// Starts syncing the signed-in session (if any), after loading what the screens share.

@@ -153,12 +153,12 @@ impl Due {
     }
 
     /// The instant the task falls due in `zone`: its time, or the start of its day when it has none.
-    pub fn starts_at(&self, zone: Tz) -> Instant {
+    pub fn starts_at<Z: Zone>(&self, zone: Z) -> Instant {
         local_instant(self.date, self.time.unwrap_or(NaiveTime::MIN), zone)
     }
 
     /// The due as the rep's wall clock shows `instant`.
-    pub fn of_instant(instant: Instant, zone: Tz) -> Due {
+    pub fn of_instant<Z: Zone>(instant: Instant, zone: Z) -> Due {
         let local = instant.with_timezone(&zone).naive_local();
         Due::at(local.date(), local.time())
     }
@@ -228,6 +228,13 @@ pub enum TimeZoneError {
     Unknown(String),
 }
 
+/// A rep's time zone as the rules read it: any chrono zone that is cheap to copy. The endpoint and the
+/// tests use `chrono_tz::Tz` (the IANA database compiled in); the app uses the browser's own database, so
+/// it does not ship a second copy of it.
+pub trait Zone: TimeZone + Copy {}
+
+impl<Z: TimeZone + Copy> Zone for Z {}
+
 /// Reads an IANA time zone name such as `America/Sao_Paulo`. Names are case-sensitive, as in the IANA
 /// database; surrounding spaces are ignored.
 pub fn parse_time_zone(name: &str) -> Result<Tz, TimeZoneError> {
@@ -239,13 +246,13 @@ pub fn parse_time_zone(name: &str) -> Result<Tz, TimeZoneError> {
 }
 
 /// The rep's calendar date at `now`.
-pub fn local_today(now: Instant, zone: Tz) -> NaiveDate {
+pub fn local_today<Z: Zone>(now: Instant, zone: Z) -> NaiveDate {
     now.with_timezone(&zone).date_naive()
 }
 
 /// The instant a wall-clock `date` + `time` in `zone` stands for. A time inside a spring-forward gap moves
 /// forward by the gap's length; a time in a repeated autumn hour is its first occurrence.
-pub fn local_instant(date: NaiveDate, time: NaiveTime, zone: Tz) -> Instant {
+pub fn local_instant<Z: Zone>(date: NaiveDate, time: NaiveTime, zone: Z) -> Instant {
     let local = date.and_time(time);
     match zone.from_local_datetime(&local) {
         LocalResult::Single(at) => at.to_utc(),
@@ -408,14 +415,14 @@ impl Task {
     }
 
     /// Snoozes the task to one of the quick choices (see [`Snooze::due`]).
-    pub fn snooze(&mut self, choice: Snooze, now: Instant, zone: Tz) -> bool {
+    pub fn snooze<Z: Zone>(&mut self, choice: Snooze, now: Instant, zone: Z) -> bool {
         self.reschedule(choice.due(now, zone), now)
     }
 
     /// What dropping the card on `column` does: Today makes it due today (keeping its time only if that
     /// time is still ahead), Upcoming makes it due tomorrow (keeping its time), Completed marks it done.
     /// Dropping a card on the column it is already in changes nothing; nothing can be moved into Overdue.
-    pub fn move_to(&mut self, column: Column, now: Instant, zone: Tz) -> Result<bool, TaskError> {
+    pub fn move_to<Z: Zone>(&mut self, column: Column, now: Instant, zone: Z) -> Result<bool, TaskError> {
         if Column::of(self, now, zone) == column {
             return Ok(false);
         }
@@ -498,7 +505,7 @@ impl Column {
     }
 
     /// The column `task` belongs in at `now` for a rep in `zone` (see the module's rules).
-    pub fn of(task: &Task, now: Instant, zone: Tz) -> Column {
+    pub fn of<Z: Zone>(task: &Task, now: Instant, zone: Z) -> Column {
         if !task.is_open() {
             return Column::Completed;
         }
@@ -568,7 +575,7 @@ pub struct TaskBoard<'a> {
 
 impl<'a> TaskBoard<'a> {
     /// Sorts `tasks` into columns at `now` for a rep in `zone`. Filter first to show only some tasks.
-    pub fn new(tasks: impl IntoIterator<Item = &'a Task>, now: Instant, zone: Tz) -> TaskBoard<'a> {
+    pub fn new<Z: Zone>(tasks: impl IntoIterator<Item = &'a Task>, now: Instant, zone: Z) -> TaskBoard<'a> {
         let mut board = TaskBoard { overdue: vec![], today: vec![], upcoming: vec![], completed: vec![] };
         for task in tasks {
             board.column_mut(Column::of(task, now, zone)).push(task);
@@ -640,7 +647,7 @@ pub enum Snooze {
 
 impl Snooze {
     /// The quick choices to offer at `now`: "later today" only while three hours from now is still today.
-    pub fn quick_choices(now: Instant, zone: Tz) -> Vec<Snooze> {
+    pub fn quick_choices<Z: Zone>(now: Instant, zone: Z) -> Vec<Snooze> {
         let mut choices = Vec::with_capacity(3);
         if Snooze::LaterToday.due(now, zone).date == local_today(now, zone) {
             choices.push(Snooze::LaterToday);
@@ -652,7 +659,7 @@ impl Snooze {
     /// When the task is due after snoozing at `now` in `zone`. Days are counted on the rep's calendar (never
     /// as 24 hours), and "later today" counts real elapsed hours, so daylight-saving changes do not shift
     /// them; the result is always a wall-clock time that exists.
-    pub fn due(self, now: Instant, zone: Tz) -> Due {
+    pub fn due<Z: Zone>(self, now: Instant, zone: Z) -> Due {
         let today = local_today(now, zone);
         match self {
             Snooze::LaterToday => {
@@ -746,7 +753,11 @@ impl TaskQueue {
         TaskQueue { ids: board.due_now().map(|t| t.id).collect(), position: 0 }
     }
 
-    pub fn from_tasks<'a>(tasks: impl IntoIterator<Item = &'a Task>, now: Instant, zone: Tz) -> TaskQueue {
+    pub fn from_tasks<'a, Z: Zone>(
+        tasks: impl IntoIterator<Item = &'a Task>,
+        now: Instant,
+        zone: Z,
+    ) -> TaskQueue {
         TaskQueue::new(&TaskBoard::new(tasks, now, zone))
     }
 
@@ -778,12 +789,12 @@ impl TaskQueue {
     }
 
     /// Applies `step` to `task`, which must be the current task, and moves on. Returns the next task.
-    pub fn step(
+    pub fn step<Z: Zone>(
         &mut self,
         task: &mut Task,
         step: QueueStep,
         now: Instant,
-        zone: Tz,
+        zone: Z,
     ) -> Result<Option<TaskId>, QueueError> {
         if self.current() != Some(task.id) {
             return Err(QueueError::NotCurrent { got: task.id });
@@ -905,7 +916,13 @@ impl FollowUpSuggestion {
     }
 
     /// The task, linked to the email, the person and the event, due today (no time) in the rep's zone.
-    pub fn into_task(self, id: TaskId, title: &str, now: Instant, zone: Tz) -> Result<Task, TaskError> {
+    pub fn into_task<Z: Zone>(
+        self,
+        id: TaskId,
+        title: &str,
+        now: Instant,
+        zone: Z,
+    ) -> Result<Task, TaskError> {
         let mut task = Task::new(
             id,
             self.task_type,
