@@ -2,14 +2,16 @@
 # The app's benchmark (benches/app.mjs): 100,000 emails and 1,000,000 events in IndexedDB, first folder
 # page against the same rows as static HTML, folder switches, a search's first page and 50 saved searches
 # kept up to date by one new event; then the size of the release build.
-# Usage: scripts/bench-app.sh   (EMAILS=… EVENTS=… RUNS=… to change the workload)
+# Usage: scripts/bench-app.sh   (EMAILS=… EVENTS=… RUNS=… to change the workload; DIST=dir to measure
+# another build of the app than dist/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 [ -f dist/index.html ] && [ -x target/server/endpoint ] || scripts/build.sh
 work=$(mktemp -d)
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
-cp -r dist "$work/app"
+dist=${DIST:-dist}
+cp -r "$dist" "$work/app"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 rep=bench@seller.example.com
 token=$(target/server/endpoint user add "$rep" --data-dir "$work/data" | tail -n 1)
@@ -18,4 +20,4 @@ target/server/endpoint serve --listen "127.0.0.1:$port" --data-dir "$work/data" 
 server=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 BASE="http://127.0.0.1:$port" TOKEN="$token" REP="$rep" APP_DIR="$work/app" DATA_DIR="$work/data" node benches/app.mjs
-scripts/size.sh
+DIST="$dist" scripts/size.sh

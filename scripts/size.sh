@@ -2,11 +2,12 @@
 # Prints the size of the release build of the app: wasm, JS and CSS, raw and gzip (level 9).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -d dist ] || { echo "no dist/: run scripts/build.sh first" >&2; exit 1; }
+dist=${DIST:-dist}
+[ -d "$dist" ] || { echo "no $dist/: run scripts/build.sh first" >&2; exit 1; }
 total_raw=0; total_gz=0
 printf '%-6s %10s %10s  %s\n' kind raw gzip file
 for ext in wasm js css; do
-  for f in dist/*."$ext"; do
+  for f in "$dist"/*."$ext"; do
     [ -e "$f" ] || continue
     raw=$(stat -c %s "$f"); gz=$(gzip -9 -c "$f" | wc -c)
     total_raw=$((total_raw + raw)); total_gz=$((total_gz + gz))

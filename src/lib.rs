@@ -25,16 +25,28 @@ use storage::{Cache, DATABASE};
 /// Opens the cache, reads the session and settings, then mounts the app: the first screen renders from the
 /// cache before anything is fetched.
 pub async fn boot() {
+    mark("cc-boot");
     match Cache::open(DATABASE).await {
         Ok(cache) => {
+            mark("cc-cache-open");
             let (session, settings) = cache.session_and_settings().await.unwrap_or_default();
+            mark("cc-settings-read");
             let state = AppState::new(cache, session, settings);
             leptos::mount::mount_to_body(move || leptos::view! { <App boot=Boot { state } /> });
+            mark("cc-mounted");
         }
         Err(err) => {
             leptos::mount::mount_to_body(move || {
                 leptos::view! { <components::fatal::CacheUnavailable error=err.to_string() /> }
             });
         }
+    }
+}
+
+/// A named moment of the page's life in the browser's performance timeline (the benchmark reads them, and
+/// so can a rep's DevTools).
+pub fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark(name);
     }
 }

@@ -160,10 +160,9 @@ pub fn EmailsPage() -> impl IntoView {
         let cache = state.cache();
         async move {
             let Some(folder) = folder else { return Default::default() };
-            cache
-                .folder_page(folder, key, descending, (page - 1) * PAGE_SIZE, PAGE_SIZE)
-                .await
-                .unwrap_or_default()
+            let read = cache.folder_page(folder, key, descending, (page - 1) * PAGE_SIZE, PAGE_SIZE).await;
+            crate::mark("cc-folder-read");
+            read.unwrap_or_default()
         }
     });
     let shown = Signal::derive(move || {

@@ -89,9 +89,7 @@ impl Search {
         self.apply(&waiting);
         self.publish();
         self.ready.set(true);
-        if let Some(p) = web_sys::window().and_then(|w| w.performance()) {
-            let _ = p.mark("cc-search-ready");
-        }
+        crate::mark("cc-search-ready");
         Ok(())
     }
 
