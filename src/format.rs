@@ -27,7 +27,8 @@ fn date_formatter(locale: &str, pairs: &[(&str, &str)]) -> Function {
     })
 }
 
-fn options(pairs: &[(&str, &str)]) -> Object {
+/// An options object for an `Intl` constructor.
+pub(crate) fn options(pairs: &[(&str, &str)]) -> Object {
     let object = Object::new();
     for (key, value) in pairs {
         let _ = Reflect::set(&object, &JsValue::from_str(key), &JsValue::from_str(value));
@@ -35,7 +36,8 @@ fn options(pairs: &[(&str, &str)]) -> Object {
     object
 }
 
-fn locales(locale: &str) -> Array {
+/// The locales argument of an `Intl` constructor: just `locale`.
+pub(crate) fn locales(locale: &str) -> Array {
     Array::of1(&JsValue::from_str(locale))
 }
 

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use chrono::{FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeDelta, TimeZone};
-use js_sys::{Array, Date, Function, Object, Reflect};
+use js_sys::{Array, Date, Function, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// A time zone the browser knows, cheap to copy (an index into the formatters made so far).
@@ -34,11 +34,11 @@ pub struct IntlOffset {
 
 struct Known {
     name: String,
-    format: Intl,
+    format: WallClock,
 }
 
 /// One `Intl.DateTimeFormat` and its `formatToParts` method (made once per zone: making one is slow).
-struct Intl {
+struct WallClock {
     format: JsValue,
     parts: Function,
 }
@@ -65,7 +65,7 @@ impl IntlZone {
             if let Some(i) = zones.iter().position(|known| known.name == name) {
                 return Some(IntlZone { id: i as u32 + 1 });
             }
-            let format = Intl::new(name)?;
+            let format = WallClock::new(name)?;
             zones.push(Known { name: name.to_string(), format });
             Some(IntlZone { id: zones.len() as u32 })
         })
@@ -165,12 +165,11 @@ impl TimeZone for IntlZone {
     }
 }
 
-impl Intl {
+impl WallClock {
     /// An `Intl.DateTimeFormat` showing every field of the wall clock in `zone`, in Gregorian numbers; `None`
     /// when the browser does not know the zone (the constructor throws a `RangeError`).
-    fn new(zone: &str) -> Option<Intl> {
-        let options = Object::new();
-        let fields = [
+    fn new(zone: &str) -> Option<WallClock> {
+        let options = crate::format::options(&[
             ("timeZone", zone),
             ("calendar", "gregory"),
             ("numberingSystem", "latn"),
@@ -182,16 +181,13 @@ impl Intl {
             ("hour", "numeric"),
             ("minute", "numeric"),
             ("second", "numeric"),
-        ];
-        for (key, value) in fields {
-            Reflect::set(&options, &key.into(), &value.into()).ok()?;
-        }
+        ]);
         let intl = Reflect::get(&js_sys::global(), &"Intl".into()).ok()?;
         let class: Function = Reflect::get(&intl, &"DateTimeFormat".into()).ok()?.dyn_into().ok()?;
-        let args = Array::of2(&Array::of1(&"en-US".into()), &options);
+        let args = Array::of2(&crate::format::locales("en-US"), &options);
         let format = Reflect::construct(&class, &args).ok()?;
         let parts: Function = Reflect::get(&format, &"formatToParts".into()).ok()?.dyn_into().ok()?;
-        Some(Intl { format, parts })
+        Some(WallClock { format, parts })
     }
 
     /// The wall clock at `at` (seconds since the epoch) in this zone, as seconds since the epoch.
