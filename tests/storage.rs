@@ -244,3 +244,132 @@ async fn a_version_2_cache_gains_the_newest_first_order_with_its_emails() {
     assert_eq!(later.items[0].email.id, EmailId::from_u128(1), "later pages read on from the offset");
     cache.delete().await.unwrap();
 }
+
+// ----- the first page read by index.html while the app loads (src/storage/first_page.js) --------------
+
+/// Runs index.html's early read for the address `path` against the database `name`, as the page does
+/// before the app starts; whether it read a page.
+async fn read_before_the_app(name: &str, path: &str) -> bool {
+    let read = start_reading_before_the_app(name, path);
+    wasm_bindgen_futures::JsFuture::from(read).await.expect("it settles").as_bool().expect("a boolean")
+}
+
+/// Starts index.html's early read and leaves it going, as the page does when the app starts before it ends.
+fn start_reading_before_the_app(name: &str, path: &str) -> js_sys::Promise {
+    let script = format!(
+        "{}\nccReadFirstPage({name:?}, {path:?}, \"\")",
+        include_str!("../src/storage/first_page.js")
+    );
+    js_sys::eval(&script).expect("first_page.js runs").into()
+}
+
+/// How many folder reads were answered by the page read before the app (the performance mark they set).
+fn early_answers() -> u32 {
+    let performance = web_sys::window().unwrap().performance().unwrap();
+    js_sys::Array::from(&performance.get_entries_by_name("cc-first-page-early")).length()
+}
+
+fn page_ids(page: &command_center::storage::Loaded<EmailRecord>) -> Vec<u128> {
+    page.items.iter().map(|r| r.email.id.0.as_u128()).collect()
+}
+
+async fn cache_with_delivered(name: &str, minutes: &[u32]) {
+    let cache = Cache::open(name).await.unwrap();
+    let mut writes: Vec<Write> = minutes
+        .iter()
+        .enumerate()
+        .map(|(i, m)| record(email(i as u128 + 1, Status::Delivered, *m)))
+        .collect();
+    writes.push(record(email(100, Status::Archived, 30)));
+    cache.write(writes).await.unwrap();
+    cache.close();
+}
+
+#[wasm_bindgen_test]
+async fn the_first_page_read_while_the_app_loads_answers_the_first_folder_read() {
+    let name = fresh_name();
+    cache_with_delivered(&name, &[1, 5, 3]).await;
+    assert!(read_before_the_app(&name, "/emails/sent/delivered").await);
+    let before = early_answers();
+    let cache = Cache::open(&name).await.unwrap();
+    let first = cache.folder_page(Folder::Delivered, SortKey::Date, true, 0, 50).await.unwrap();
+    assert_eq!(page_ids(&first), vec![2, 3, 1], "newest first, as the cache itself reads it");
+    assert_eq!(early_answers(), before + 1, "answered by the page read before the app");
+    let again = cache.folder_page(Folder::Delivered, SortKey::Date, true, 0, 50).await.unwrap();
+    assert_eq!(page_ids(&again), vec![2, 3, 1]);
+    assert_eq!(early_answers(), before + 1, "used once: later reads read the cache");
+    cache.delete().await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_first_page_still_being_read_when_the_app_asks_is_waited_for_not_read_again() {
+    let name = fresh_name();
+    cache_with_delivered(&name, &[4, 2, 8]).await;
+    let before = early_answers();
+    let _still_going = start_reading_before_the_app(&name, "/emails/sent/delivered");
+    let cache = Cache::open(&name).await.unwrap();
+    let first = cache.folder_page(Folder::Delivered, SortKey::Date, true, 0, 50).await.unwrap();
+    assert_eq!(page_ids(&first), vec![3, 1, 2]);
+    assert_eq!(early_answers(), before + 1);
+    cache.delete().await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_page_read_before_a_write_is_not_shown_after_it() {
+    let name = fresh_name();
+    cache_with_delivered(&name, &[1, 5]).await;
+    assert!(read_before_the_app(&name, "/emails").await, "/emails is Sent › Delivered");
+    let before = early_answers();
+    let cache = Cache::open(&name).await.unwrap();
+    cache.write(vec![record(email(7, Status::Delivered, 9))]).await.unwrap();
+    let first = cache.folder_page(Folder::Delivered, SortKey::Date, true, 0, 50).await.unwrap();
+    assert_eq!(page_ids(&first), vec![7, 2, 1], "the email written since is on the page");
+    assert_eq!(early_answers(), before);
+    cache.delete().await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_page_of_another_folder_or_order_is_not_used_for_the_one_asked() {
+    let name = fresh_name();
+    cache_with_delivered(&name, &[1, 5]).await;
+    let before = early_answers();
+    assert!(read_before_the_app(&name, "/emails/sent/delivered").await);
+    let cache = Cache::open(&name).await.unwrap();
+    let archived = cache.folder_page(Folder::Archived, SortKey::Date, true, 0, 50).await.unwrap();
+    assert_eq!(page_ids(&archived), vec![100]);
+    cache.close();
+    assert!(read_before_the_app(&name, "/emails/sent/delivered").await);
+    let cache = Cache::open(&name).await.unwrap();
+    let by_subject = cache.folder_page(Folder::Delivered, SortKey::Subject, false, 0, 50).await.unwrap();
+    assert_eq!(page_ids(&by_subject), vec![1, 2], "by subject, not newest first");
+    cache.close();
+    assert!(read_before_the_app(&name, "/emails/sent/delivered").await);
+    let cache = Cache::open(&name).await.unwrap();
+    let small = cache.folder_page(Folder::Delivered, SortKey::Date, true, 0, 1).await.unwrap();
+    assert_eq!(page_ids(&small), vec![2], "a smaller page is the start of the one read");
+    assert_eq!(early_answers(), before + 1);
+    assert!(!read_before_the_app(&name, "/tasks").await, "only email folders are read early");
+    cache.delete().await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn the_early_read_never_creates_nor_holds_back_an_upgrade_of_the_cache() {
+    let name = fresh_name();
+    assert!(!read_before_the_app(&name, "/emails/sent/delivered").await, "no cache yet, nothing read");
+    let names = js_sys::eval("indexedDB.databases()").unwrap();
+    let names = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(names)).await.unwrap();
+    let listed = js_sys::Array::from(&names).iter().any(|db| {
+        js_sys::Reflect::get(&db, &"name".into()).unwrap().as_string().as_deref() == Some(name.as_str())
+    });
+    assert!(!listed, "the early read did not create the cache");
+    // A cache of the previous version: read early (it has not the newest-first order yet), then upgraded.
+    let old = Cache::open_at(&name, SCHEMA_VERSION - 1).await.unwrap();
+    old.close();
+    let before = early_answers();
+    read_before_the_app(&name, "/emails/sent/delivered").await;
+    let cache = Cache::open(&name).await.expect("the upgrade is not blocked");
+    assert_eq!(cache.version(), SCHEMA_VERSION);
+    assert!(cache.folder_page(Folder::Delivered, SortKey::Date, true, 0, 50).await.unwrap().items.is_empty());
+    assert_eq!(early_answers(), before, "a page of another schema version is not used");
+    cache.delete().await.unwrap();
+}

@@ -37,6 +37,11 @@ test('compose and send: the SMTP server receives it and it appears under Sent â€
   await expect(page.getByRole('tab', { name: /^Delivered 1$/ })).toBeVisible();
   await expect(page.getByTestId('sync-status')).toHaveText('Synced');
   await page.screenshot({ path: screenshotPath('sent-delivered'), fullPage: true });
+
+  // After a reload the rows come from the page index.html read from the cache while the app loaded.
+  await page.reload();
+  await expect(row).toContainText('Pricing for Acme');
+  expect(await page.evaluate(() => performance.getEntriesByName('cc-first-page-early').length)).toBe(1);
 });
 
 test('a bad address is refused with a clear message and nothing is lost', async ({ page }) => {
