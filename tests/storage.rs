@@ -6,7 +6,8 @@ use chrono::{TimeZone, Utc};
 use command_center::storage::{Cache, EmailRecord, OutboxEntry, SCHEMA_VERSION, SortKey, Store, Write};
 use domain::sync::{Mutation, Operation};
 use domain::{
-    Email, EmailAddress, EmailId, EmailKind, Folder, FolderCounts, IdempotencyKey, Instant, Status,
+    Campaign, CampaignId, Email, EmailAddress, EmailId, EmailKind, Folder, FolderCounts, IdempotencyKey,
+    Instant, Status,
 };
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
@@ -242,6 +243,32 @@ async fn a_version_2_cache_gains_the_newest_first_order_with_its_emails() {
     assert_eq!(oldest.items[0].email.id, EmailId::from_u128(1));
     let later = cache.folder_page(Folder::Delivered, SortKey::Date, true, 2, 10).await.unwrap();
     assert_eq!(later.items[0].email.id, EmailId::from_u128(1), "later pages read on from the offset");
+    cache.delete().await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_whole_store_read_in_slices_has_every_record_once_and_reports_the_unreadable() {
+    let name = fresh_name();
+    let cache = Cache::open(&name).await.unwrap();
+    let campaigns: Vec<Write> = (0..1_203u128)
+        .map(|n| {
+            let campaign = Campaign { id: CampaignId::from_u128(n + 1), name: format!("Campaign {n}") };
+            Write::Record {
+                store: Store::Campaigns,
+                key: campaign.id.to_string(),
+                json: serde_json::to_string(&campaign).unwrap(),
+                email_address: None,
+            }
+        })
+        .collect();
+    cache.write(campaigns).await.unwrap();
+    cache.put_raw(Store::Campaigns, "broken", &js_object(r#"{"j": "{not json"}"#)).await.unwrap();
+    let read = command_center::state::read_all::<Campaign>(&cache, Store::Campaigns).await.unwrap();
+    let ids: std::collections::BTreeSet<CampaignId> = read.items.iter().map(|c| c.id).collect();
+    assert_eq!((read.items.len(), ids.len()), (1_203, 1_203), "every campaign, each once");
+    assert_eq!(read.skipped.len(), 1);
+    assert_eq!(read.skipped[0].key, "broken");
+    assert_eq!(read, cache.all::<Campaign>(Store::Campaigns).await.unwrap(), "the same as one read of all");
     cache.delete().await.unwrap();
 }
 

@@ -15,9 +15,45 @@ use domain::task::Task;
 use domain::{Campaign, CampaignId, EmailAddress, FolderCounts, Person, PersonId, TaskId};
 use leptos::prelude::*;
 
-use crate::storage::{Cache, Session, Settings, Store};
+use serde::de::DeserializeOwned;
+
+use crate::storage::{Cache, Loaded, Session, Settings, StorageError, Store};
 use crate::sync::{Api, Listener, Pulled, Sync, SyncStatus};
 use crate::zone::IntlZone;
+
+/// How many records a read of a whole store takes between two pauses.
+const READ_SLICE: u32 = 500;
+
+/// Every record of `store`, read a slice at a time with a pause for the browser between slices, so a large
+/// store (20,000 people) never holds up a click or a frame. Not one snapshot: a record written meanwhile
+/// may be read as it is after the write, which the next read after that write (`AppState::changed`) shows
+/// anyway.
+pub async fn read_all<T: DeserializeOwned>(cache: &Cache, store: Store) -> Result<Loaded<T>, StorageError> {
+    let mut all = Loaded::default();
+    let mut after = None;
+    loop {
+        let (slice, last) = cache.slice::<T>(store, after, READ_SLICE).await?;
+        let full = slice.items.len() + slice.skipped.len() == READ_SLICE as usize;
+        all.items.extend(slice.items);
+        all.skipped.extend(slice.skipped);
+        match last {
+            Some(key) if full => after = Some(key),
+            _ => return Ok(all),
+        }
+        idle().await;
+    }
+}
+
+/// Resolves when the browser is next idle (`requestIdleCallback`), or on the next turn without it.
+pub(crate) async fn idle() {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        let asked = web_sys::window().and_then(|w| w.request_idle_callback(&resolve).ok());
+        if asked.is_none() {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
 
 /// A notice at the bottom of the screen, with an optional undo.
 #[derive(Clone, Debug, PartialEq)]
@@ -162,7 +198,7 @@ impl AppState {
             if let Ok(counts) = cache.folder_counts().await {
                 self.counts.set(counts);
             }
-            if let Ok(people) = cache.all::<Person>(Store::People).await {
+            if let Ok(people) = read_all::<Person>(&cache, Store::People).await {
                 self.people.set(people.items.into_iter().map(|p| (p.id, p)).collect());
             }
             if let Ok(campaigns) = cache.all::<Campaign>(Store::Campaigns).await {
@@ -173,7 +209,7 @@ impl AppState {
                     seen.items.into_iter().map(|s| (s.search, s.members.into_iter().collect())).collect(),
                 );
             }
-            if let Ok(tasks) = cache.all::<Task>(Store::Tasks).await {
+            if let Ok(tasks) = read_all::<Task>(&cache, Store::Tasks).await {
                 self.tasks.set(tasks.items.into_iter().map(|t| (t.id, t)).collect());
             }
             if let Some(sync) = self.sync.get_value() {

@@ -60,7 +60,7 @@ impl Search {
     pub async fn build(self, cache: &Cache) -> Result<(), StorageError> {
         self.building.set_value(true);
         let campaigns = cache.all::<Campaign>(Store::Campaigns).await?.items;
-        let people = cache.all::<Person>(Store::People).await?.items;
+        let people = super::read_all::<Person>(cache, Store::People).await?.items;
         let mut index =
             SearchIndex::build(campaigns.iter(), people.iter(), std::iter::empty(), std::iter::empty());
         let mut after: Option<String> = None;
@@ -77,7 +77,7 @@ impl Search {
                 _ => break,
             }
             // The next slice waits for the browser to be idle: the rep's clicks and the screen come first.
-            idle().await;
+            super::idle().await;
         }
         let mut saved = SavedSearches::new();
         for search in cache.all::<SavedSearch>(Store::SavedSearches).await?.items {
@@ -189,15 +189,4 @@ impl Search {
             held.as_ref().and_then(|(_, saved)| saved.members(id).cloned()).unwrap_or_default()
         })
     }
-}
-
-/// Resolves when the browser is next idle (`requestIdleCallback`), or on the next turn without it.
-async fn idle() {
-    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        let asked = web_sys::window().and_then(|w| w.request_idle_callback(&resolve).ok());
-        if asked.is_none() {
-            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
