@@ -11,6 +11,7 @@ pub mod search;
 
 use std::collections::HashMap;
 
+use domain::sync::Record;
 use domain::task::Task;
 use domain::{Campaign, CampaignId, EmailAddress, FolderCounts, Person, PersonId, TaskId};
 use leptos::prelude::*;
@@ -156,7 +157,7 @@ impl AppState {
         let sync = Sync::new(self.cache(), api, Box::new(SignalListener { state: self }));
         self.sync.set_value(Some(sync.clone()));
         sync.start();
-        self.reload_shared();
+        self.reload_shared(Touched::ALL);
     }
 
     /// Stops syncing (sign-out).
@@ -186,30 +187,44 @@ impl AppState {
         }
     }
 
-    /// Tells the screens that the cache changed, and reloads counts, people and campaigns.
+    /// Tells the screens that the cache changed, and reloads counts, people, campaigns and tasks.
     pub fn changed(self) {
-        self.revision.update(|r| *r += 1);
-        self.reload_shared();
+        self.changed_in(Touched::ALL);
     }
 
-    fn reload_shared(self) {
+    /// Tells the screens that the cache changed, and reloads the counts and those of people, campaigns,
+    /// tasks and seen marks that the change touched.
+    fn changed_in(self, touched: Touched) {
+        self.revision.update(|r| *r += 1);
+        self.reload_shared(touched);
+    }
+
+    fn reload_shared(self, touched: Touched) {
         let cache = self.cache();
         leptos::task::spawn_local(async move {
             if let Ok(counts) = cache.folder_counts().await {
                 self.counts.set(counts);
             }
-            if let Ok(people) = read_all::<Person>(&cache, Store::People).await {
+            if touched.people
+                && let Ok(people) = read_all::<Person>(&cache, Store::People).await
+            {
                 self.people.set(people.items.into_iter().map(|p| (p.id, p)).collect());
             }
-            if let Ok(campaigns) = cache.all::<Campaign>(Store::Campaigns).await {
+            if touched.campaigns
+                && let Ok(campaigns) = cache.all::<Campaign>(Store::Campaigns).await
+            {
                 self.campaigns.set(campaigns.items.into_iter().map(|c| (c.id, c)).collect());
             }
-            if let Ok(seen) = cache.all::<crate::storage::SeenRecord>(Store::Seen).await {
+            if touched.seen
+                && let Ok(seen) = cache.all::<crate::storage::SeenRecord>(Store::Seen).await
+            {
                 self.seen.set(
                     seen.items.into_iter().map(|s| (s.search, s.members.into_iter().collect())).collect(),
                 );
             }
-            if let Ok(tasks) = read_all::<Task>(&cache, Store::Tasks).await {
+            if touched.tasks
+                && let Ok(tasks) = read_all::<Task>(&cache, Store::Tasks).await
+            {
                 self.tasks.set(tasks.items.into_iter().map(|t| (t.id, t)).collect());
             }
             if let Some(sync) = self.sync.get_value() {
@@ -246,6 +261,43 @@ impl AppState {
     }
 }
 
+/// Which of the records the state holds in memory a change may have touched (emails and counts are read
+/// again after every change).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Touched {
+    people: bool,
+    campaigns: bool,
+    tasks: bool,
+    seen: bool,
+}
+
+impl Touched {
+    const ALL: Touched = Touched { people: true, campaigns: true, tasks: true, seen: true };
+
+    /// What the records of a pull touch: a page of views and clicks re-reads no person, campaign or task.
+    fn of(records: &[Record]) -> Touched {
+        let mut touched = Touched { people: false, campaigns: false, tasks: false, seen: false };
+        for record in records {
+            match record {
+                Record::Person { .. } => touched.people = true,
+                Record::Campaign { .. } => touched.campaigns = true,
+                Record::Task { .. } => touched.tasks = true,
+                Record::Deleted { kind, .. } => match kind.as_str() {
+                    "person" => touched.people = true,
+                    "campaign" => touched.campaigns = true,
+                    "task" => touched.tasks = true,
+                    _ => {}
+                },
+                Record::Email { .. }
+                | Record::Event { .. }
+                | Record::Engagement { .. }
+                | Record::SavedSearch { .. } => {}
+            }
+        }
+        touched
+    }
+}
+
 /// Hands the sync engine's news to the signals.
 struct SignalListener {
     state: AppState,
@@ -265,11 +317,40 @@ impl Listener for SignalListener {
                 a.drain(..excess);
             });
         }
-        self.state.changed();
+        self.state.changed_in(Touched::of(&pulled.records));
     }
 }
 
 /// The state, from any component under the app.
 pub fn use_app() -> AppState {
     expect_context::<AppState>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Touched;
+    use domain::sync::Record;
+    use domain::{Campaign, CampaignId, EmailId};
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    fn deleted(kind: &str) -> Record {
+        Record::Deleted { kind: kind.into(), id: "1".into() }
+    }
+
+    #[wasm_bindgen_test]
+    fn a_pull_of_engagement_reads_no_person_campaign_or_task_again() {
+        let engagement = Record::Engagement { email: EmailId::from_u128(1), engagement: Default::default() };
+        let touched = Touched::of(&[engagement, deleted("email")]);
+        assert_eq!(touched, Touched { people: false, campaigns: false, tasks: false, seen: false });
+    }
+
+    #[wasm_bindgen_test]
+    fn a_pull_reads_again_what_its_records_changed_or_removed() {
+        let campaign =
+            Record::Campaign { campaign: Campaign { id: CampaignId::from_u128(1), name: "Q4".into() } };
+        let touched = Touched::of(&[campaign, deleted("person"), deleted("task")]);
+        assert_eq!(touched, Touched { people: true, campaigns: true, tasks: true, seen: false });
+    }
 }
