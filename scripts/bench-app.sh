@@ -2,7 +2,7 @@
 # The app's benchmark (benches/app.mjs): 100,000 emails and 1,000,000 events in IndexedDB, first folder
 # page against the same rows as static HTML, folder switches, a search's first page and 50 saved searches
 # kept up to date by one new event; then the size of the release build.
-# Usage: scripts/bench-app.sh   (EMAILS=… EVENTS=… RUNS=… to change the workload; DIST=dir to measure
+# Usage: scripts/bench-app.sh   (EMAILS=… EVENTS=… RUNS=… SETTLE_MS=… to change the workload; DIST=dir to measure
 # another build of the app than dist/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
