@@ -110,7 +110,7 @@ pub async fn email_action(
         outcome.undo = Some(Undo::Apply(inverse));
     }
     if outcome.applied > 0 {
-        state.changed();
+        state.changed_by(&records);
         state.poke();
     }
     Ok(outcome)
@@ -172,7 +172,7 @@ pub async fn undo(state: AppState, undo: Undo) -> Result<Outcome, ActionError> {
                 .collect();
             cache.write(writes).await?;
             state.search.apply(&back);
-            state.changed();
+            state.changed_by(&back);
             Ok(Outcome { applied: restored, refused: Vec::new(), undo: None })
         }
     }
@@ -197,8 +197,9 @@ pub async fn save_email(state: AppState, email: Email, then: Vec<Operation>) -> 
     }
     writes.insert(0, Write::Email(Box::new(EmailRecord { email: local.clone(), engagement })));
     cache.write(writes).await?;
-    state.search.apply(&[Record::Email { email: Box::new(local.clone()) }]);
-    state.changed();
+    let saved = [Record::Email { email: Box::new(local.clone()) }];
+    state.search.apply(&saved);
+    state.changed_by(&saved);
     state.poke();
     Ok(local)
 }

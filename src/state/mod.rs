@@ -192,8 +192,12 @@ impl AppState {
         self.changed_in(Touched::ALL);
     }
 
-    /// Tells the screens that the cache changed, and reloads the counts and those of people, campaigns,
-    /// tasks and seen marks that the change touched.
+    /// Tells the screens that the cache changed by `records` (written already), and reloads the counts and
+    /// only the people, campaigns and tasks those records are (an archived email re-reads none of them).
+    pub fn changed_by(self, records: &[Record]) {
+        self.changed_in(Touched::of(records));
+    }
+
     fn changed_in(self, touched: Touched) {
         self.revision.update(|r| *r += 1);
         self.reload_shared(touched);
@@ -274,7 +278,8 @@ struct Touched {
 impl Touched {
     const ALL: Touched = Touched { people: true, campaigns: true, tasks: true, seen: true };
 
-    /// What the records of a pull touch: a page of views and clicks re-reads no person, campaign or task.
+    /// What records touch: a pull of views and clicks, or an email archived, re-reads no person, campaign
+    /// or task.
     fn of(records: &[Record]) -> Touched {
         let mut touched = Touched { people: false, campaigns: false, tasks: false, seen: false };
         for record in records {
@@ -317,7 +322,7 @@ impl Listener for SignalListener {
                 a.drain(..excess);
             });
         }
-        self.state.changed_in(Touched::of(&pulled.records));
+        self.state.changed_by(&pulled.records);
     }
 }
 
