@@ -15,7 +15,6 @@ use domain::sync::Record;
 use domain::task::Task;
 use domain::{Campaign, CampaignId, EmailAddress, FolderCounts, Person, PersonId, TaskId};
 use leptos::prelude::*;
-
 use serde::de::DeserializeOwned;
 
 use crate::storage::{Cache, Loaded, Session, Settings, StorageError, Store};
@@ -31,15 +30,30 @@ const READ_SLICE: u32 = 500;
 /// anyway.
 pub async fn read_all<T: DeserializeOwned>(cache: &Cache, store: Store) -> Result<Loaded<T>, StorageError> {
     let mut all = Loaded::default();
-    let mut after = None;
-    loop {
-        let (slice, last) = cache.slice::<T>(store, after, READ_SLICE).await?;
-        let full = slice.items.len() + slice.skipped.len() == READ_SLICE as usize;
+    for_each_slice(cache, store, READ_SLICE, |slice: Loaded<T>| {
         all.items.extend(slice.items);
         all.skipped.extend(slice.skipped);
+    })
+    .await?;
+    Ok(all)
+}
+
+/// Hands every record of `store` to `each`, `size` at a time in key order, with a pause for the browser
+/// (an idle moment) between two slices.
+pub(crate) async fn for_each_slice<T: DeserializeOwned>(
+    cache: &Cache,
+    store: Store,
+    size: u32,
+    mut each: impl FnMut(Loaded<T>),
+) -> Result<(), StorageError> {
+    let mut after = None;
+    loop {
+        let (slice, last) = cache.slice::<T>(store, after, size).await?;
+        let full = slice.items.len() + slice.skipped.len() == size as usize;
+        each(slice);
         match last {
             Some(key) if full => after = Some(key),
-            _ => return Ok(all),
+            _ => return Ok(()),
         }
         idle().await;
     }
@@ -283,20 +297,11 @@ impl Touched {
     fn of(records: &[Record]) -> Touched {
         let mut touched = Touched { people: false, campaigns: false, tasks: false, seen: false };
         for record in records {
-            match record {
-                Record::Person { .. } => touched.people = true,
-                Record::Campaign { .. } => touched.campaigns = true,
-                Record::Task { .. } => touched.tasks = true,
-                Record::Deleted { kind, .. } => match kind.as_str() {
-                    "person" => touched.people = true,
-                    "campaign" => touched.campaigns = true,
-                    "task" => touched.tasks = true,
-                    _ => {}
-                },
-                Record::Email { .. }
-                | Record::Event { .. }
-                | Record::Engagement { .. }
-                | Record::SavedSearch { .. } => {}
+            match record.kind() {
+                "person" => touched.people = true,
+                "campaign" => touched.campaigns = true,
+                "task" => touched.tasks = true,
+                _ => {}
             }
         }
         touched

@@ -13,7 +13,7 @@ use domain::sync::Record;
 use domain::{Campaign, EmailId, Person, PersonId, SavedSearchId};
 use leptos::prelude::*;
 
-use crate::storage::{Cache, EmailRecord, StorageError, Store};
+use crate::storage::{Cache, EmailRecord, Loaded, StorageError, Store};
 
 /// How many emails the index takes in between two pauses while it is built.
 pub const BUILD_SLICE: u32 = 300;
@@ -63,22 +63,15 @@ impl Search {
         let people = super::read_all::<Person>(cache, Store::People).await?.items;
         let mut index =
             SearchIndex::build(campaigns.iter(), people.iter(), std::iter::empty(), std::iter::empty());
-        let mut after: Option<String> = None;
-        loop {
-            let (slice, last) = cache.slice::<EmailRecord>(Store::Emails, after, BUILD_SLICE).await?;
+        // Between two slices the build waits for the browser to be idle: the rep's clicks and the screen
+        // come first.
+        super::for_each_slice(cache, Store::Emails, BUILD_SLICE, |slice: Loaded<EmailRecord>| {
             for record in &slice.items {
                 index.upsert_email(&record.email);
                 index.set_engagement(record.email.id, &record.engagement);
             }
-            match last {
-                Some(key) if slice.items.len() + slice.skipped.len() == BUILD_SLICE as usize => {
-                    after = Some(key)
-                }
-                _ => break,
-            }
-            // The next slice waits for the browser to be idle: the rep's clicks and the screen come first.
-            super::idle().await;
-        }
+        })
+        .await?;
         let mut saved = SavedSearches::new();
         for search in cache.all::<SavedSearch>(Store::SavedSearches).await?.items {
             saved.insert(&index, search);

@@ -19,6 +19,9 @@ mod first_page;
 mod records;
 mod schema;
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use domain::sync::Cursor;
 use domain::{CountChange, EmailEngagement, EmailId, EngagementEvent, Folder, FolderCounts, Transition};
 use indexed_db_futures::KeyRange;
@@ -26,9 +29,6 @@ use indexed_db_futures::cursor::CursorDirection;
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::{Transaction, TransactionMode};
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::JsValue;

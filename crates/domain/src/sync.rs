@@ -213,6 +213,23 @@ pub enum Record {
     },
 }
 
+impl Record {
+    /// The kind of record, as the change feed names it (`email`, `person`, `saved_search`, …); for a record
+    /// that is gone, the kind it was.
+    pub fn kind(&self) -> &str {
+        match self {
+            Record::Email { .. } => "email",
+            Record::Event { .. } => "event",
+            Record::Engagement { .. } => "engagement",
+            Record::Person { .. } => "person",
+            Record::Campaign { .. } => "campaign",
+            Record::Task { .. } => "task",
+            Record::SavedSearch { .. } => "saved_search",
+            Record::Deleted { kind, .. } => kind,
+        }
+    }
+}
+
 /// One entry of the change feed: a record as it is after the change numbered `seq`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -527,6 +544,15 @@ impl Operation {
 mod tests {
     use super::*;
     use crate::email::tests::{at, draft};
+
+    #[test]
+    fn a_record_names_its_kind_as_the_feed_tags_it_and_a_deleted_one_the_kind_it_was() {
+        let email = Record::Email { email: Box::new(draft(1)) };
+        let tag = serde_json::to_value(&email).unwrap()["type"].as_str().unwrap().to_string();
+        assert_eq!((email.kind(), tag.as_str()), ("email", "email"));
+        let gone = Record::Deleted { kind: "person".into(), id: "1".into() };
+        assert_eq!(gone.kind(), "person");
+    }
 
     #[test]
     fn the_same_put_twice_is_a_no_op_even_after_sending() {
