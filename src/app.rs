@@ -25,6 +25,12 @@ pub struct Boot {
 pub fn App(boot: Boot) -> impl IntoView {
     let state = boot.state;
     provide_context(state);
+    // The screen kept from the last visit stands in until the first screen is drawn, or sign-in shows.
+    Effect::new(move |_| {
+        if state.session.with(Option::is_none) || state.settled.get() {
+            crate::storage::last_screen::replaced();
+        }
+    });
     view! {
         <I18nContextProvider enable_cookie=false>
             <Localised />

@@ -39,6 +39,7 @@ pub async fn boot() {
             leptos::mount::mount_to_body(move || {
                 leptos::view! { <components::fatal::CacheUnavailable error=err.to_string() /> }
             });
+            storage::last_screen::replaced();
         }
     }
 }

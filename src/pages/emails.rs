@@ -19,7 +19,7 @@ use crate::components::labels;
 use crate::i18n::*;
 use crate::state::actions::{self, Outcome};
 use crate::state::{AppState, use_app};
-use crate::storage::SortKey;
+use crate::storage::{SortKey, last_screen};
 
 /// Rows per page.
 pub const PAGE_SIZE: u32 = 50;
@@ -159,12 +159,19 @@ pub fn EmailsPage() -> impl IntoView {
         state.revision.track();
         let cache = state.cache();
         async move {
+            last_screen::on_screen(None, 0.0);
             let Some(folder) = folder else { return Default::default() };
+            let generation = last_screen::generation();
             let read = cache.folder_page(folder, key, descending, (page - 1) * PAGE_SIZE, PAGE_SIZE).await;
             crate::mark("cc-folder-read");
+            // The screen the next visit may start with: a first page in the folder's default order.
+            if read.is_ok() && page == 1 && (key, descending) == default_sort(folder) {
+                last_screen::on_screen(Some(folder.to_string()), generation);
+            }
             read.unwrap_or_default()
         }
     });
+    on_cleanup(|| last_screen::on_screen(None, 0.0));
     let shown = Signal::derive(move || {
         let records = list.get().map(|l| l.items).unwrap_or_default();
         state.people.with(|people| {

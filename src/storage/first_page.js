@@ -12,9 +12,7 @@
 function ccReadFirstPage(database, path, search) {
   const PAGE_SIZE = 50; // pages/emails.rs PAGE_SIZE
   const read = new Promise((resolve) => {
-    const folder = /^\/(emails\/?)?$/.test(path)
-      ? "sent/delivered"
-      : (path.match(/^\/emails\/([a-z]+\/[a-z-]+)\/?$/) || [])[1];
+    const folder = ccFolderOf(path);
     if (!folder || search || !self.indexedDB) return resolve(null);
     const index = folder === "pending/scheduled" ? "folder_at" : "folder_newest";
     let open;
@@ -60,4 +58,10 @@ function ccReadFirstPage(database, path, search) {
   // The app takes the read as it is, done or still going, and waits for it only if it needs it.
   self.__ccFirstPage = read;
   return read.then((page) => page !== null);
+}
+
+// The folder an address opens ("sent/delivered" for `/`, `/emails` and `/emails/sent/delivered`), or
+// undefined when it opens no folder or names only a main tab (pages/emails.rs folder_from_params).
+function ccFolderOf(path) {
+  return /^\/(emails\/?)?$/.test(path) ? "sent/delivered" : (path.match(/^\/emails\/([a-z]+\/[a-z-]+)\/?$/) || [])[1];
 }

@@ -16,6 +16,7 @@
 //! not at all. The folder counts are kept in the same transaction ([`domain::FolderCounts::apply`]).
 
 mod first_page;
+pub mod last_screen;
 mod records;
 mod schema;
 
@@ -154,6 +155,19 @@ impl Write {
         Write::Meta { key, json: serde_json::to_string(value).unwrap_or_default() }
     }
 
+    /// Whether the write can change what the first screen shows (the outbox, events and the sync cursor
+    /// cannot: a folder shows engagement totals, which are written with the email).
+    fn shows(&self) -> bool {
+        !matches!(
+            self,
+            Write::Event(_)
+                | Write::Enqueue(_)
+                | Write::UpdateOutbox(..)
+                | Write::Dequeue(_)
+                | Write::Meta { key: meta::CURSOR, .. }
+        )
+    }
+
     fn stores(&self) -> &'static [Store] {
         match self {
             Write::Email(_) | Write::DeleteEmail(_) | Write::Engagement(..) => &[Store::Emails, Store::Meta],
@@ -213,6 +227,7 @@ impl Cache {
     /// Closes the connection and deletes the database (sign-out, tests).
     pub async fn delete(self) -> Result<(), StorageError> {
         let name = self.db.name();
+        last_screen::written();
         self.db.close();
         Database::delete_by_name(&name)?.await?;
         Ok(())
@@ -530,6 +545,9 @@ impl Cache {
         }
         // A page read before this write may no longer be what the cache holds.
         self.first_page.borrow_mut().take();
+        if writes.iter().any(Write::shows) {
+            last_screen::written();
+        }
         let mut stores: Vec<Store> = Vec::new();
         for write in &writes {
             for store in write.stores() {
@@ -633,6 +651,7 @@ impl Cache {
 
     /// Empties every store of records (keeps the database and its schema).
     pub async fn clear(&self) -> Result<(), StorageError> {
+        last_screen::written();
         let names: Vec<&str> = Store::ALL.iter().map(|s| s.name()).collect();
         let tx = self.db.transaction(names.as_slice()).with_mode(TransactionMode::Readwrite).build()?;
         for store in Store::ALL {
@@ -644,6 +663,7 @@ impl Cache {
 
     /// Writes a raw JavaScript value under `key` in `store`, as it is (how tests make a corrupted record).
     pub async fn put_raw(&self, store: Store, key: &str, value: &JsValue) -> Result<(), StorageError> {
+        last_screen::written();
         let tx = self.db.transaction(store.name()).with_mode(TransactionMode::Readwrite).build()?;
         put_at(&tx.object_store(store.name())?, key.to_string(), value.clone()).await?;
         tx.commit().await?;

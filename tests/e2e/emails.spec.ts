@@ -44,6 +44,69 @@ test('compose and send: the SMTP server receives it and it appears under Sent â€
   expect(await page.evaluate(() => performance.getEntriesByName('cc-first-page-early').length)).toBe(1);
 });
 
+/** Notes, from the page's first moment, what the screen kept from the last visit showed (its text, whether it
+ * was inert) if it was shown at all. */
+const KEPT_SCREEN_WATCH = `(() => {
+  const observer = new MutationObserver(() => {
+    const kept = document.getElementById('cc-last-screen');
+    if (kept && !window.__kept) {
+      window.__kept = { text: kept.textContent, inert: kept.inert, hidden: kept.getAttribute('aria-hidden') };
+      observer.disconnect();
+    }
+  });
+  observer.observe(document, { childList: true, subtree: true });
+})();`;
+
+test('a reload starts on the screen of the last visit until the appâ€™s own replaces it, never on a stale one', async ({ page, context }) => {
+  const rep = newRep('kept');
+  await signIn(page, rep.token);
+  await context.addInitScript(KEPT_SCREEN_WATCH);
+  const to = recipient('kim');
+  await compose(page, to, 'Kept for the next visit', 'Hi Kim.');
+  await page.getByRole('button', { name: 'Send now' }).click();
+  await expect(page.getByRole('tab', { name: /^Delivered 1$/ })).toBeVisible();
+  await expect(page.getByTestId('sync-status')).toHaveText('Synced');
+
+  // The reload shows the kept screen at once: the same row, inert, then the app's own, which answers clicks.
+  await page.reload();
+  const row = page.getByRole('row', { name: /Kept for the next visit/ });
+  await expect(row).toBeVisible();
+  await expect(page.locator('#cc-last-screen')).toHaveCount(0);
+  const kept = await page.evaluate(() => (window as any).__kept);
+  expect(kept, 'the kept screen was shown').toBeTruthy();
+  expect(kept.text).toContain('Kept for the next visit');
+  expect(kept.inert).toBe(true);
+  expect(kept.hidden).toBe('true');
+  await row.getByRole('link', { name: 'Kept for the next visit' }).click();
+  await expect(page).toHaveURL(/\/email\/[^/]+$/);
+  await page.goBack();
+  await expect(row).toBeVisible();
+
+  // A change made in another tab while this one is away: the kept screen would be stale, so it is not shown,
+  // and the app's screen has the change.
+  await page.goto('/tasks');
+  const other = await context.newPage();
+  await other.goto('/emails/pending/draft');
+  await compose(other, recipient('lea'), 'Written in another tab', 'Hi Lea.');
+  await other.getByRole('button', { name: 'Save draft' }).click();
+  await expect(other.getByRole('tab', { name: /^Draft 1$/ })).toBeVisible();
+  await other.close();
+  await page.goto('/emails/sent/delivered');
+  await expect(page.getByRole('tab', { name: /^Pending 1$/ })).toBeVisible();
+  expect(await page.evaluate(() => (window as any).__kept), 'no kept screen from before the change').toBeFalsy();
+
+  // Signing out removes it with the rest of this device's data.
+  await page.goto('/emails/sent/delivered');
+  await expect(row).toBeVisible();
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByRole('button', { name: 'Sign out and clear this device' }).click();
+  await expect(page.getByLabel('Token')).toBeVisible();
+  expect(await page.evaluate(() => localStorage.getItem('cc-last-screen'))).toBeNull();
+  await page.goto('/emails/sent/delivered');
+  await expect(page.getByLabel('Token')).toBeVisible();
+  expect(await page.evaluate(() => (window as any).__kept)).toBeFalsy();
+});
+
 test('a bad address is refused with a clear message and nothing is lost', async ({ page }) => {
   await signIn(page, newRep('invalid').token);
   await compose(page, 'ana@acme', 'Hello', 'Keep this text.');
