@@ -1,5 +1,6 @@
 //! Sanitising HTML that came from an email or a rep before it is shown or edited, with DOMPurify (loaded
-//! by the page beside the app): scripts, event handlers, `javascript:` links and the like are removed.
+//! by the page beside the app, deferred: it runs while the app's module is still being compiled, so it is
+//! there before any screen is drawn): scripts, event handlers, `javascript:` links and the like are removed.
 //! Without DOMPurify the HTML is not used at all: it is shown as escaped text.
 
 use wasm_bindgen::prelude::*;
