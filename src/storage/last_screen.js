@@ -14,7 +14,8 @@ const CC_LAST_SCREEN = "cc-last-screen";
 const CC_CACHE_GENERATION = "cc-cache-generation";
 // How long a kept screen may stand in for an app that never replaces it (its code failed to load).
 const CC_LAST_SCREEN_MS = 10_000;
-// What is never kept: notices, the live feed's moments, the sync panel's details, a selection.
+// What is never kept: notices, the live feed's moments, the sync panel's details, a selection (its bar
+// here, its marks on rows below: a reload starts with nothing selected).
 const CC_NOT_KEPT = ".notices > *, .live-feed li, .sync-details, .selection-bar";
 // The rows of a list, of which only those in the window are kept.
 const CC_ROWS = "table tbody tr";
@@ -59,6 +60,7 @@ function ccSaveLastScreen() {
     if (row.getBoundingClientRect().top >= innerHeight && copies[i]) copies[i].remove();
   });
   copy.querySelectorAll(CC_NOT_KEPT).forEach((node) => node.remove());
+  copy.querySelectorAll(".selected").forEach((node) => node.classList.remove("selected"));
   copy.querySelectorAll("[id]").forEach((node) => node.removeAttribute("id"));
   try {
     const html = DOMPurify.sanitize(copy.innerHTML);

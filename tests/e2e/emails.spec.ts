@@ -50,7 +50,12 @@ const KEPT_SCREEN_WATCH = `(() => {
   const observer = new MutationObserver(() => {
     const kept = document.getElementById('cc-last-screen');
     if (kept && !window.__kept) {
-      window.__kept = { text: kept.textContent, inert: kept.inert, hidden: kept.getAttribute('aria-hidden') };
+      window.__kept = {
+        text: kept.textContent,
+        inert: kept.inert,
+        hidden: kept.getAttribute('aria-hidden'),
+        selected: kept.querySelectorAll('.selected').length,
+      };
       observer.disconnect();
     }
   });
@@ -68,8 +73,11 @@ test('a reload starts on the screen of the last visit until the app’s own repl
   await expect(page.getByTestId('sync-status')).toHaveText('Synced');
 
   // The reload shows the kept screen at once: the same row, inert, then the app's own, which answers clicks.
-  await page.reload();
+  // A selection is not kept: the reload starts with nothing selected.
   const row = page.getByRole('row', { name: /Kept for the next visit/ });
+  await row.getByRole('checkbox').check();
+  await expect(row).toHaveClass(/selected/);
+  await page.reload();
   await expect(row).toBeVisible();
   await expect(page.locator('#cc-last-screen')).toHaveCount(0);
   const kept = await page.evaluate(() => (window as any).__kept);
@@ -77,6 +85,8 @@ test('a reload starts on the screen of the last visit until the app’s own repl
   expect(kept.text).toContain('Kept for the next visit');
   expect(kept.inert).toBe(true);
   expect(kept.hidden).toBe('true');
+  expect(kept.selected).toBe(0);
+  await expect(row).not.toHaveClass(/selected/);
   await row.getByRole('link', { name: 'Kept for the next visit' }).click();
   await expect(page).toHaveURL(/\/email\/[^/]+$/);
   await page.goBack();
