@@ -1,6 +1,8 @@
 //! The local cache in a real IndexedDB, in headless Chromium: records read back after reopening, the
 //! migration from the previous schema version with its data, the outbox surviving a reload, a corrupted
-//! record reported and skipped without losing the rest, folder counts kept with every write.
+//! record reported and skipped without losing the rest, folder counts kept with every write; index.html's
+//! early read of the first page, and the screen kept from the last visit dropped by every write that can
+//! change it.
 
 use chrono::{TimeZone, Utc};
 use command_center::storage::{Cache, EmailRecord, OutboxEntry, SCHEMA_VERSION, SortKey, Store, Write};
@@ -399,4 +401,65 @@ async fn the_early_read_never_creates_nor_holds_back_an_upgrade_of_the_cache() {
     assert!(cache.folder_page(Folder::Delivered, SortKey::Date, true, 0, 50).await.unwrap().items.is_empty());
     assert_eq!(early_answers(), before, "a page of another schema version is not used");
     cache.delete().await.unwrap();
+}
+
+// ----- the screen kept from the last visit (src/storage/last_screen.js) ---------------------------------
+
+/// Loads index.html's scripts of the kept screen into this page, their functions global as index.html's
+/// are (so the cache's writes reach them, as in the app).
+fn load_kept_screen_scripts() {
+    let script = format!(
+        "{}\n{}\nObject.assign(globalThis, {{ ccFolderOf, ccCacheGeneration, ccCacheWritten, ccScreenSavable, \
+         ccShowLastScreen, ccDropLastScreen }});",
+        include_str!("../src/storage/first_page.js"),
+        include_str!("../src/storage/last_screen.js")
+    );
+    js_sys::eval(&script).expect("last_screen.js runs");
+}
+
+/// Keeps a screen of Sent › Delivered at the cache's current generation, as leaving the page does.
+fn keep_a_screen() {
+    js_sys::eval(
+        "localStorage.setItem('cc-last-screen', JSON.stringify({ v: 1, folder: 'sent/delivered', \
+         generation: ccCacheGeneration(), html: '<p>Kept</p>' }))",
+    )
+    .unwrap();
+}
+
+/// Whether index.html would show the kept screen for `path` and `search` (and takes it down again).
+fn shown_at_start(path: &str, search: &str) -> bool {
+    let shown = js_sys::eval(&format!("ccShowLastScreen({path:?}, {search:?})")).unwrap().as_bool().unwrap();
+    js_sys::eval("ccDropLastScreen()").unwrap();
+    shown
+}
+
+#[wasm_bindgen_test]
+async fn a_write_to_what_a_folder_shows_drops_the_kept_screen_and_the_outbox_or_the_cursor_do_not() {
+    load_kept_screen_scripts();
+    let cache = Cache::open(&fresh_name()).await.unwrap();
+    keep_a_screen();
+    assert!(shown_at_start("/emails/sent/delivered", ""), "shown for its folder");
+    assert!(shown_at_start("/", ""), "and for the address that opens it");
+    assert!(!shown_at_start("/emails/sent/archived", ""), "never for another folder");
+    assert!(!shown_at_start("/emails/sent/delivered", "?sort=subject"), "nor for another order");
+
+    // Queueing a change and moving the sync cursor change nothing a folder shows.
+    cache
+        .write(vec![
+            Write::Enqueue(Box::new(entry(21, Operation::SendNow { email: EmailId::from_u128(1) }))),
+            Write::meta(command_center::storage::meta::CURSOR, &42u64),
+        ])
+        .await
+        .unwrap();
+    assert!(shown_at_start("/emails/sent/delivered", ""), "still the truth after the outbox and cursor");
+
+    // An email written (a pull, an action, another tab): the kept screen is no longer what the cache holds.
+    cache.write(vec![record(email(1, Status::Delivered, 1))]).await.unwrap();
+    assert!(!shown_at_start("/emails/sent/delivered", ""), "dropped by a write to an email");
+    keep_a_screen();
+    cache.clear().await.unwrap();
+    assert!(!shown_at_start("/emails/sent/delivered", ""), "dropped when the cache is emptied");
+    keep_a_screen();
+    cache.delete().await.unwrap();
+    assert!(!shown_at_start("/emails/sent/delivered", ""), "dropped at sign-out (the cache deleted)");
 }
