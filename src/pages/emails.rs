@@ -159,19 +159,19 @@ pub fn EmailsPage() -> impl IntoView {
         state.revision.track();
         let cache = state.cache();
         async move {
-            last_screen::on_screen(None, 0.0);
+            last_screen::not_showing();
             let Some(folder) = folder else { return Default::default() };
             let generation = last_screen::generation();
             let read = cache.folder_page(folder, key, descending, (page - 1) * PAGE_SIZE, PAGE_SIZE).await;
             crate::mark("cc-folder-read");
             // The screen the next visit may start with: a first page in the folder's default order.
             if read.is_ok() && page == 1 && (key, descending) == default_sort(folder) {
-                last_screen::on_screen(Some(folder.to_string()), generation);
+                last_screen::showing(folder, generation);
             }
             read.unwrap_or_default()
         }
     });
-    on_cleanup(|| last_screen::on_screen(None, 0.0));
+    on_cleanup(last_screen::not_showing);
     let shown = Signal::derive(move || {
         let records = list.get().map(|l| l.items).unwrap_or_default();
         state.people.with(|people| {

@@ -100,7 +100,10 @@ function ccDropLastScreen() {
   }
 }
 
-addEventListener("pagehide", ccSaveLastScreen);
+// Kept once as the page is hidden; pagehide only for a browser that leaves without saying so first.
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "hidden") ccSaveLastScreen();
+});
+addEventListener("pagehide", () => {
+  if (document.visibilityState !== "hidden") ccSaveLastScreen();
 });

@@ -3,6 +3,7 @@
 //! kept screen; the emails page says when a first page read at a generation is on screen; the app says
 //! when its own screen is drawn. Without the page's script (in tests) these do nothing.
 
+use domain::Folder;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -27,10 +28,15 @@ pub(super) fn written() {
     let _ = cache_written();
 }
 
-/// The first page of `folder` (its slugs, `sent/delivered`), read at `generation`, is on screen; or, with
-/// no folder, no such page is.
-pub fn on_screen(folder: Option<String>, generation: f64) {
-    let _ = screen_savable(folder, generation);
+/// The first page of `folder`, read at `generation`, is on screen.
+pub fn showing(folder: Folder, generation: f64) {
+    // Named by its slugs (`sent/delivered`), as the address names it.
+    let _ = screen_savable(Some(folder.to_string()), generation);
+}
+
+/// No first page that the next visit may start with is on screen.
+pub fn not_showing() {
+    let _ = screen_savable(None, 0.0);
 }
 
 /// The app's own screen is drawn: the kept one goes.
