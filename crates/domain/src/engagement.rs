@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::classify::Verdict;
 use crate::ids::{EmailId, EventId, Instant};
 use crate::people::EmailAddress;
+use crate::wire::{WireError, required};
 
 /// One raw engagement event, as recorded.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,7 +34,7 @@ pub struct EngagementEvent {
 /// What happened.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "EventKindFields")]
 pub enum EventKind {
     /// The open-tracking pixel was fetched.
     Viewed,
@@ -63,6 +64,57 @@ impl EventKind {
             EventKind::Delayed(_) => "delayed",
             EventKind::Complained { .. } => "complained",
         }
+    }
+}
+
+/// Every field of every [`EventKind`], a bounce's included, read in one pass (see [`crate::wire`]).
+#[derive(Deserialize)]
+struct EventKindFields {
+    #[serde(rename = "type")]
+    name: EventKindName,
+    url: Option<String>,
+    feedback_type: Option<String>,
+    status: Option<String>,
+    smtp_code: Option<u16>,
+    reason: Option<BounceReason>,
+    diagnostic: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum EventKindName {
+    Viewed,
+    Clicked,
+    Replied,
+    AutoReplied,
+    Bounced,
+    Delayed,
+    Complained,
+}
+
+impl TryFrom<EventKindFields> for EventKind {
+    type Error = WireError;
+
+    fn try_from(f: EventKindFields) -> Result<EventKind, WireError> {
+        let bounce = |f: EventKindFields| -> Result<Bounce, WireError> {
+            Ok(Bounce {
+                status: required(f.status, "status")?,
+                smtp_code: f.smtp_code,
+                reason: required(f.reason, "reason")?,
+                diagnostic: f.diagnostic.unwrap_or_default(),
+            })
+        };
+        Ok(match f.name {
+            EventKindName::Viewed => EventKind::Viewed,
+            EventKindName::Clicked => EventKind::Clicked { url: required(f.url, "url")? },
+            EventKindName::Replied => EventKind::Replied,
+            EventKindName::AutoReplied => EventKind::AutoReplied,
+            EventKindName::Bounced => EventKind::Bounced(bounce(f)?),
+            EventKindName::Delayed => EventKind::Delayed(bounce(f)?),
+            EventKindName::Complained => {
+                EventKind::Complained { feedback_type: required(f.feedback_type, "feedback_type")? }
+            }
+        })
     }
 }
 

@@ -25,6 +25,7 @@ use crate::people::{Campaign, Person};
 use crate::search::SavedSearch;
 use crate::status::Status;
 use crate::task::Task;
+use crate::wire::{IdOr, WireError, required};
 
 /// The protocol version this build speaks. A peer with another major version gets
 /// [`ErrorCode::UnsupportedVersion`].
@@ -45,7 +46,7 @@ pub struct Mutation {
 /// What a mutation does.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(tag = "op", rename_all = "snake_case")]
+#[serde(tag = "op", rename_all = "snake_case", try_from = "OperationFields")]
 pub enum Operation {
     /// Create or update an email by its client-generated id (content of a draft or scheduled email).
     PutEmail {
@@ -134,7 +135,7 @@ pub struct PushResponse {
 /// What became of one mutation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(tag = "outcome", rename_all = "snake_case")]
+#[serde(tag = "outcome", rename_all = "snake_case", try_from = "OutcomeFields")]
 pub enum MutationOutcome {
     /// Applied now; its effects are in the change feed at `seq`.
     Applied { key: IdempotencyKey, seq: u64 },
@@ -181,7 +182,7 @@ impl FromStr for Cursor {
 /// A record as the change feed carries it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "RecordFields")]
 pub enum Record {
     Email {
         email: Box<Email>,
@@ -227,6 +228,156 @@ impl Record {
             Record::SavedSearch { .. } => "saved_search",
             Record::Deleted { kind, .. } => kind,
         }
+    }
+}
+
+/// Every field of every [`Operation`], read in one pass (see [`crate::wire`]).
+#[derive(Deserialize)]
+struct OperationFields {
+    op: OperationName,
+    email: Option<IdOr<EmailId, Box<Email>>>,
+    schedule: Option<Schedule>,
+    person: Option<IdOr<PersonId, Box<Person>>>,
+    campaign: Option<Campaign>,
+    task: Option<IdOr<TaskId, Box<Task>>>,
+    search: Option<IdOr<SavedSearchId, Box<SavedSearch>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum OperationName {
+    PutEmail,
+    SendNow,
+    Schedule,
+    Unschedule,
+    Archive,
+    Unarchive,
+    Retry,
+    MarkSuccess,
+    DeleteEmail,
+    PutPerson,
+    DeletePerson,
+    PutCampaign,
+    PutTask,
+    DeleteTask,
+    PutSavedSearch,
+    DeleteSavedSearch,
+}
+
+impl TryFrom<OperationFields> for Operation {
+    type Error = WireError;
+
+    fn try_from(f: OperationFields) -> Result<Operation, WireError> {
+        Ok(match f.op {
+            OperationName::PutEmail => Operation::PutEmail { email: IdOr::whole(f.email, "email")? },
+            OperationName::SendNow => Operation::SendNow { email: IdOr::id(f.email, "email")? },
+            OperationName::Schedule => Operation::Schedule {
+                email: IdOr::id(f.email, "email")?,
+                schedule: required(f.schedule, "schedule")?,
+            },
+            OperationName::Unschedule => Operation::Unschedule { email: IdOr::id(f.email, "email")? },
+            OperationName::Archive => Operation::Archive { email: IdOr::id(f.email, "email")? },
+            OperationName::Unarchive => Operation::Unarchive { email: IdOr::id(f.email, "email")? },
+            OperationName::Retry => Operation::Retry { email: IdOr::id(f.email, "email")? },
+            OperationName::MarkSuccess => Operation::MarkSuccess { email: IdOr::id(f.email, "email")? },
+            OperationName::DeleteEmail => Operation::DeleteEmail { email: IdOr::id(f.email, "email")? },
+            OperationName::PutPerson => Operation::PutPerson { person: IdOr::whole(f.person, "person")? },
+            OperationName::DeletePerson => Operation::DeletePerson { person: IdOr::id(f.person, "person")? },
+            OperationName::PutCampaign => {
+                Operation::PutCampaign { campaign: required(f.campaign, "campaign")? }
+            }
+            OperationName::PutTask => Operation::PutTask { task: IdOr::whole(f.task, "task")? },
+            OperationName::DeleteTask => Operation::DeleteTask { task: IdOr::id(f.task, "task")? },
+            OperationName::PutSavedSearch => {
+                Operation::PutSavedSearch { search: IdOr::whole(f.search, "search")? }
+            }
+            OperationName::DeleteSavedSearch => {
+                Operation::DeleteSavedSearch { search: IdOr::id(f.search, "search")? }
+            }
+        })
+    }
+}
+
+/// Every field of every [`MutationOutcome`], read in one pass.
+#[derive(Deserialize)]
+struct OutcomeFields {
+    outcome: OutcomeName,
+    key: IdempotencyKey,
+    seq: Option<u64>,
+    error: Option<ErrorBody>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum OutcomeName {
+    Applied,
+    AlreadyApplied,
+    Rejected,
+}
+
+impl TryFrom<OutcomeFields> for MutationOutcome {
+    type Error = WireError;
+
+    fn try_from(f: OutcomeFields) -> Result<MutationOutcome, WireError> {
+        let key = f.key;
+        Ok(match f.outcome {
+            OutcomeName::Applied => MutationOutcome::Applied { key, seq: required(f.seq, "seq")? },
+            OutcomeName::AlreadyApplied => {
+                MutationOutcome::AlreadyApplied { key, seq: required(f.seq, "seq")? }
+            }
+            OutcomeName::Rejected => MutationOutcome::Rejected { key, error: required(f.error, "error")? },
+        })
+    }
+}
+
+/// Every field of every [`Record`], read in one pass.
+#[derive(Deserialize)]
+struct RecordFields {
+    #[serde(rename = "type")]
+    kind_of: RecordName,
+    email: Option<IdOr<EmailId, Box<Email>>>,
+    event: Option<EngagementEvent>,
+    engagement: Option<EmailEngagement>,
+    person: Option<Box<Person>>,
+    campaign: Option<Campaign>,
+    task: Option<Box<Task>>,
+    search: Option<Box<SavedSearch>>,
+    kind: Option<String>,
+    id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum RecordName {
+    Email,
+    Event,
+    Engagement,
+    Person,
+    Campaign,
+    Task,
+    SavedSearch,
+    Deleted,
+}
+
+impl TryFrom<RecordFields> for Record {
+    type Error = WireError;
+
+    fn try_from(f: RecordFields) -> Result<Record, WireError> {
+        Ok(match f.kind_of {
+            RecordName::Email => Record::Email { email: IdOr::whole(f.email, "email")? },
+            RecordName::Event => Record::Event { event: required(f.event, "event")? },
+            RecordName::Engagement => Record::Engagement {
+                email: IdOr::id(f.email, "email")?,
+                engagement: required(f.engagement, "engagement")?,
+            },
+            RecordName::Person => Record::Person { person: required(f.person, "person")? },
+            RecordName::Campaign => Record::Campaign { campaign: required(f.campaign, "campaign")? },
+            RecordName::Task => Record::Task { task: required(f.task, "task")? },
+            RecordName::SavedSearch => Record::SavedSearch { search: required(f.search, "search")? },
+            RecordName::Deleted => {
+                Record::Deleted { kind: required(f.kind, "kind")?, id: required(f.id, "id")? }
+            }
+        })
     }
 }
 
@@ -634,6 +785,146 @@ mod tests {
     fn cursors_parse_with_a_clear_error() {
         assert_eq!("42".parse(), Ok(Cursor(42)));
         assert!("abc".parse::<Cursor>().unwrap_err().to_string().contains("since=0"));
+    }
+
+    /// Every operation, record and outcome, one of each variant.
+    fn one_of_each() -> (Vec<Operation>, Vec<Record>, Vec<MutationOutcome>) {
+        use crate::engagement::{Bounce, BounceReason, EventKind};
+        use crate::ids::{CampaignId, EventId};
+        use crate::people::EmailAddress;
+        use crate::search::Query;
+        use crate::task::{Due, Origin, TaskType};
+        let id = EmailId::from_u128(7);
+        let person = Person::new(PersonId::from_u128(2), EmailAddress::parse("ana@acme.com").unwrap());
+        let day = at(0).date_naive();
+        let task =
+            Task::new(TaskId::from_u128(3), TaskType::Call, "Call Ana", Due::on(day), Origin::Manual, at(0));
+        let search =
+            SavedSearch { id: SavedSearchId::from_u128(4), name: "Hot".into(), query: Query::All(vec![]) };
+        let campaign = Campaign { id: CampaignId::from_u128(5), name: "Q4".into() };
+        let schedule = Schedule { at: at(30), time_zone: "Europe/Rome".into() };
+        let bounce = Bounce {
+            status: "5.1.1".into(),
+            smtp_code: Some(550),
+            reason: BounceReason::UserUnknown,
+            diagnostic: "no such user".into(),
+        };
+        let event = |n, kind| EngagementEvent {
+            id: EventId::from_u128(n),
+            email: id,
+            recipient: EmailAddress::parse("ana@acme.com").unwrap(),
+            at: at(1),
+            kind,
+            ip: None,
+            user_agent: None,
+            verdict: None,
+        };
+        let ops = vec![
+            Operation::PutEmail { email: Box::new(draft(7)) },
+            Operation::SendNow { email: id },
+            Operation::Schedule { email: id, schedule },
+            Operation::Unschedule { email: id },
+            Operation::Archive { email: id },
+            Operation::Unarchive { email: id },
+            Operation::Retry { email: id },
+            Operation::MarkSuccess { email: id },
+            Operation::DeleteEmail { email: id },
+            Operation::PutPerson { person: Box::new(person.clone()) },
+            Operation::DeletePerson { person: person.id },
+            Operation::PutCampaign { campaign: campaign.clone() },
+            Operation::PutTask { task: Box::new(task.clone().unwrap()) },
+            Operation::DeleteTask { task: TaskId::from_u128(3) },
+            Operation::PutSavedSearch { search: Box::new(search.clone()) },
+            Operation::DeleteSavedSearch { search: search.id },
+        ];
+        let records = vec![
+            Record::Email { email: Box::new(draft(7)) },
+            Record::Event { event: event(1, EventKind::Viewed) },
+            Record::Event { event: event(2, EventKind::Clicked { url: "https://acme.com/p".into() }) },
+            Record::Event { event: event(3, EventKind::Bounced(bounce.clone())) },
+            Record::Event { event: event(4, EventKind::Delayed(bounce)) },
+            Record::Event { event: event(5, EventKind::Complained { feedback_type: "abuse".into() }) },
+            Record::Event { event: event(6, EventKind::AutoReplied) },
+            Record::Event { event: event(7, EventKind::Replied) },
+            Record::Engagement {
+                email: id,
+                engagement: EmailEngagement { views_raw: 2, ..Default::default() },
+            },
+            Record::Person { person: Box::new(person) },
+            Record::Campaign { campaign },
+            Record::Task { task: Box::new(task.unwrap()) },
+            Record::SavedSearch { search: Box::new(search) },
+            Record::Deleted { kind: "task".into(), id: "3".into() },
+        ];
+        let key = IdempotencyKey::from_u128(9);
+        let outcomes = vec![
+            MutationOutcome::Applied { key, seq: 4 },
+            MutationOutcome::AlreadyApplied { key, seq: 4 },
+            MutationOutcome::Rejected {
+                key,
+                error: ErrorBody::new(ErrorCode::NotFound, "gone").with_field("email"),
+            },
+        ];
+        (ops, records, outcomes)
+    }
+
+    /// The same JSON object with its tag moved to the end.
+    fn tag_last(json: &str, tag: &str) -> String {
+        let mut value: serde_json::Map<String, serde_json::Value> = serde_json::from_str(json).unwrap();
+        let name = value.remove(tag).unwrap();
+        let mut text = serde_json::to_string(&value).unwrap();
+        text.pop();
+        let comma = if value.is_empty() { "" } else { "," };
+        format!("{text}{comma}\"{tag}\":{name}}}")
+    }
+
+    #[test]
+    fn every_operation_record_and_outcome_reads_back_as_written_in_any_field_order() {
+        let (ops, records, outcomes) = one_of_each();
+        fn check<T>(items: Vec<T>, tag: &str)
+        where
+            T: Serialize + for<'de> Deserialize<'de> + PartialEq + fmt::Debug,
+        {
+            for item in items {
+                let text = serde_json::to_string(&item).unwrap();
+                assert!(text.starts_with(&format!("{{\"{tag}\":")), "the tag is written first: {text}");
+                assert_eq!(serde_json::from_str::<T>(&text).unwrap(), item, "from text: {text}");
+                let value = serde_json::to_value(&item).unwrap();
+                assert_eq!(serde_json::from_value::<T>(value).unwrap(), item, "from a value: {text}");
+                let moved = tag_last(&text, tag);
+                assert_eq!(serde_json::from_str::<T>(&moved).unwrap(), item, "tag last: {moved}");
+            }
+        }
+        check(ops, "op");
+        check(records, "type");
+        check(outcomes, "outcome");
+    }
+
+    #[test]
+    fn a_tagged_message_missing_a_field_or_with_the_wrong_shape_says_which_field() {
+        let id = EmailId::from_u128(7);
+        let read = |text: &str| serde_json::from_str::<Operation>(text).unwrap_err().to_string();
+        assert!(read(r#"{"op":"archive"}"#).contains("missing field `email`"));
+        assert!(
+            read(&format!(r#"{{"op":"put_email","email":"{id}"}}"#))
+                .contains("`email` must be the whole record")
+        );
+        let whole = serde_json::to_string(&draft(7)).unwrap();
+        assert!(read(&format!(r#"{{"op":"archive","email":{whole}}}"#)).contains("`email` must be an id"));
+        assert!(read(&format!(r#"{{"op":"schedule","email":"{id}"}}"#)).contains("missing field `schedule`"));
+        assert!(read(&format!(r#"{{"op":"explode","email":"{id}"}}"#)).contains("unknown variant `explode`"));
+        assert!(read(&format!(r#"{{"email":"{id}"}}"#)).contains("missing field `op`"));
+        assert!(read(r#"{"op":"archive","email":"not-an-id"}"#).contains("invalid"));
+        let record = |text: &str| serde_json::from_str::<Record>(text).unwrap_err().to_string();
+        assert!(record(r#"{"type":"deleted","kind":"task"}"#).contains("missing field `id`"));
+        assert!(record(r#"{"type":"engagement","email":"x"}"#).contains("invalid"));
+        let kind =
+            |text: &str| serde_json::from_str::<crate::engagement::EventKind>(text).unwrap_err().to_string();
+        assert!(kind(r#"{"type":"bounced","status":"5.1.1"}"#).contains("missing field `reason`"));
+        assert!(kind(r#"{"type":"clicked"}"#).contains("missing field `url`"));
+        let outcome =
+            serde_json::from_str::<MutationOutcome>(&format!(r#"{{"outcome":"applied","key":"{id}"}}"#));
+        assert!(outcome.unwrap_err().to_string().contains("missing field `seq`"));
     }
 
     #[test]
