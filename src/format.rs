@@ -107,6 +107,22 @@ pub fn relative(at: Instant, now: Instant, locale: &str) -> String {
     })
 }
 
+/// `items` in the order a person reads a list of names: by `name`, ignoring case and accents ("Álvaro"
+/// before "Ana"), ties in their first order. Every such list in the app goes through this one sort of
+/// (name, position) pairs.
+pub fn by_name<T>(items: Vec<T>, name: impl Fn(&T) -> String) -> Vec<T> {
+    let mut order: Vec<(String, usize)> = items.iter().map(|item| folded(name(item))).zip(0..).collect();
+    order.sort_unstable();
+    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|(_, i)| slots[i].take()).collect()
+}
+
+/// A name as it is compared: accents taken off (the marks of its canonical decomposition) and lower case.
+fn folded(name: String) -> String {
+    let decomposed = String::from(js_sys::JsString::from(name).normalize("NFD"));
+    decomposed.chars().filter(|c| !('\u{300}'..='\u{36f}').contains(c)).collect::<String>().to_lowercase()
+}
+
 /// A whole number with the locale's grouping, e.g. "12,345" or "12.345".
 pub fn number(n: u64, locale: &str) -> String {
     let key = format!("number|{locale}");

@@ -122,3 +122,14 @@ async fn a_change_in_the_builder_writes_the_text_form() {
     assert_eq!(Query::parse(&written.get_untracked()).unwrap(), query_of(&rows.get_untracked()));
     cache.delete().await.unwrap();
 }
+
+#[wasm_bindgen_test]
+fn pickers_list_names_alphabetically_whatever_their_case_and_equal_names_keep_their_order() {
+    let people = vec![("3", "bruno"), ("1", "Ana"), ("4", "Carla"), ("2", "ana"), ("5", "Álvaro")];
+    let ids: Vec<&str> = command_center::format::by_name(people, |(_, name)| name.to_string())
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    // Case and accents are ignored; "Ana" and "ana" keep the order they came in.
+    assert_eq!(ids, vec!["5", "1", "2", "3", "4"]);
+}

@@ -5,8 +5,10 @@
 //! change it.
 
 use chrono::{TimeZone, Utc};
-use command_center::storage::{Cache, EmailRecord, OutboxEntry, SCHEMA_VERSION, SortKey, Store, Write};
-use domain::sync::{Mutation, Operation};
+use command_center::storage::{
+    Cache, EmailRecord, OutboxEntry, OutboxState, SCHEMA_VERSION, SortKey, Store, Write,
+};
+use domain::sync::{ErrorBody, ErrorCode, Mutation, Operation};
 use domain::{
     Campaign, CampaignId, Email, EmailAddress, EmailId, EmailKind, Folder, FolderCounts, IdempotencyKey,
     Instant, Status,
@@ -152,6 +154,10 @@ fn entry(n: u128, op: Operation) -> OutboxEntry {
 async fn the_outbox_survives_a_reload_in_order_with_its_idempotency_keys() {
     let name = fresh_name();
     let id = EmailId::from_u128(1);
+    let refusal = ErrorBody::new(ErrorCode::TransitionRefused, "Already sent").with_field("email");
+    let mut refused = entry(13, Operation::Archive { email: id });
+    refused.state = OutboxState::Rejected { error: refusal.clone() };
+    refused.attempts = 2;
     {
         let cache = Cache::open(&name).await.unwrap();
         let numbers = cache
@@ -162,21 +168,26 @@ async fn the_outbox_survives_a_reload_in_order_with_its_idempotency_keys() {
                     Operation::PutEmail { email: Box::new(email(1, Status::Draft, 1)) },
                 ))),
                 Write::Enqueue(Box::new(entry(12, Operation::SendNow { email: id }))),
+                Write::Enqueue(Box::new(refused)),
             ])
             .await
             .unwrap();
-        assert_eq!(numbers.len(), 2);
+        assert_eq!(numbers.len(), 3);
         cache.close();
     }
     let cache = Cache::open(&name).await.unwrap();
     let outbox = cache.outbox().await.unwrap();
     let keys: Vec<IdempotencyKey> = outbox.items.iter().map(|(_, e)| e.mutation.key).collect();
-    assert_eq!(keys, vec![IdempotencyKey::from_u128(11), IdempotencyKey::from_u128(12)]);
-    assert!(outbox.items.iter().all(|(_, e)| e.is_waiting()));
+    let eleven_twelve_thirteen = [11, 12, 13].map(IdempotencyKey::from_u128).to_vec();
+    assert_eq!(keys, eleven_twelve_thirteen);
+    assert!(outbox.items[..2].iter().all(|(_, e)| e.is_waiting()));
+    let (_, kept) = &outbox.items[2];
+    assert_eq!(kept.state, OutboxState::Rejected { error: refusal }, "a refusal keeps its reason");
+    assert_eq!((kept.attempts, &kept.mutation.op), (2, &Operation::Archive { email: id }));
     let first = outbox.items[0].0;
     cache.write(vec![Write::Dequeue(first)]).await.unwrap();
     let left = cache.outbox().await.unwrap();
-    assert_eq!(left.items.len(), 1);
+    assert_eq!(left.items.len(), 2);
     assert_eq!(left.items[0].1.mutation.op, Operation::SendNow { email: id });
     cache.delete().await.unwrap();
 }

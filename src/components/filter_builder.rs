@@ -243,11 +243,7 @@ pub fn FilterBuilder(rows: RwSignal<Vec<Row>>, on_change: Callback<Query>) -> im
         });
         changed();
     };
-    let campaigns = move || {
-        let mut names: Vec<String> = state.campaigns.with(|c| c.values().map(|c| c.name.clone()).collect());
-        names.sort_by_key(|n| n.to_lowercase());
-        names
-    };
+    let campaigns = move || state.campaigns_by_name().into_iter().map(|c| c.name).collect::<Vec<_>>();
     view! {
         <div class="builder" role="group" aria-label=move || t_string!(i18n, filters.label)>
             {move || rows.get().into_iter().enumerate().map(|(i, row)| {

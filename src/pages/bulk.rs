@@ -17,6 +17,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::components::editor::Editor;
+use crate::format::by_name;
 use crate::i18n::*;
 use crate::pages::compose::text_of;
 use crate::state::actions;
@@ -129,8 +130,7 @@ pub fn BulkPage() -> impl IntoView {
                 || p.company.to_lowercase().contains(&needle)
                 || p.tags.iter().any(|t| t.to_lowercase().contains(&needle))
         });
-        list.sort_by_key(|p| (p.display_name().to_lowercase(), p.email.to_string()));
-        list
+        by_name(list, |p| format!("{}\u{0}{}", p.display_name(), p.email))
     };
     let recipients = move || -> Vec<Person> {
         let ids = chosen.get();
@@ -344,11 +344,7 @@ pub fn BulkPage() -> impl IntoView {
         }
     });
 
-    let campaigns = move || {
-        let mut list: Vec<Campaign> = state.campaigns.with(|c| c.values().cloned().collect());
-        list.sort_by_key(|c| c.name.to_lowercase());
-        list
-    };
+    let campaigns = move || state.campaigns_by_name();
     let zones = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect::<Vec<_>>();
 
     view! {

@@ -184,11 +184,7 @@ pub fn ComposePage() -> impl IntoView {
         keep();
     });
 
-    let campaigns = move || {
-        let mut list: Vec<Campaign> = state.campaigns.with(|c| c.values().cloned().collect());
-        list.sort_by_key(|c| c.name.to_lowercase());
-        list
-    };
+    let campaigns = move || state.campaigns_by_name();
 
     let submit = {
         let navigate = navigate.clone();

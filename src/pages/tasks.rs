@@ -17,6 +17,7 @@ use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::components::labels;
+use crate::format::by_name;
 use crate::i18n::*;
 use crate::state::actions::{self, new_id};
 use crate::state::{AppState, use_app};
@@ -272,10 +273,9 @@ pub fn TasksPage() -> impl IntoView {
 
     let locale = move || tag(i18n.get_locale());
     let people = move || {
-        let mut list: Vec<(String, String)> =
+        let list: Vec<(String, String)> =
             state.people.with(|p| p.values().map(|p| (p.id.to_string(), p.display_name())).collect());
-        list.sort_by_key(|(_, n)| n.to_lowercase());
-        list
+        by_name(list, |(_, name)| name.clone())
     };
 
     view! {

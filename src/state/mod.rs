@@ -112,6 +112,11 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Every campaign, by name: the order of the campaign pickers.
+    pub fn campaigns_by_name(&self) -> Vec<Campaign> {
+        crate::format::by_name(self.campaigns.with(|c| c.values().cloned().collect()), |c| c.name.clone())
+    }
+
     pub fn new(cache: Cache, session: Option<Session>, settings: Settings) -> AppState {
         let people = RwSignal::new(HashMap::<PersonId, Person>::new());
         let people_by_address =

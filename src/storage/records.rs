@@ -12,8 +12,9 @@ pub struct EmailRecord {
     pub engagement: EmailEngagement,
 }
 
-/// Where an outbox entry is.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Where an outbox entry is. Written into the entry itself (`"state": "waiting"`), and read with it by
+/// [`OutboxFields`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum OutboxState {
     /// Waiting to be pushed (again).
@@ -27,6 +28,7 @@ pub enum OutboxState {
 /// The mutation's idempotency key is made when the entry is, and stays with it through every retry, reload
 /// or crash: the endpoint applies it once however often it is pushed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "OutboxFields")]
 pub struct OutboxEntry {
     pub mutation: Mutation,
     #[serde(flatten)]
@@ -37,6 +39,39 @@ pub struct OutboxEntry {
     /// Not pushed before this instant (the window in which the rep can still undo it).
     #[serde(default)]
     pub hold_until: Option<Instant>,
+}
+
+/// An outbox entry as stored, its state's fields beside the entry's own: read in one pass, straight from the
+/// text (a flattened field would be buffered and every mutation read a second way).
+#[derive(Deserialize)]
+struct OutboxFields {
+    mutation: Mutation,
+    state: StateName,
+    error: Option<ErrorBody>,
+    #[serde(default)]
+    attempts: u32,
+    #[serde(default)]
+    hold_until: Option<Instant>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum StateName {
+    Waiting,
+    Rejected,
+}
+
+impl TryFrom<OutboxFields> for OutboxEntry {
+    type Error = &'static str;
+
+    fn try_from(f: OutboxFields) -> Result<OutboxEntry, &'static str> {
+        let state = match (f.state, f.error) {
+            (StateName::Waiting, _) => OutboxState::Waiting,
+            (StateName::Rejected, Some(error)) => OutboxState::Rejected { error },
+            (StateName::Rejected, None) => return Err("missing field `error`"),
+        };
+        Ok(OutboxEntry { mutation: f.mutation, state, attempts: f.attempts, hold_until: f.hold_until })
+    }
 }
 
 impl OutboxEntry {
