@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use chrono::TimeDelta;
+use chrono::{NaiveDate, NaiveTime, TimeDelta, Timelike};
 use domain::Instant;
 use js_sys::{Array, Date, Function, Object, Reflect};
 use wasm_bindgen::JsValue;
@@ -115,6 +115,31 @@ pub fn by_name<T>(items: Vec<T>, name: impl Fn(&T) -> String) -> Vec<T> {
     order.sort_unstable();
     let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
     order.into_iter().filter_map(|(_, i)| slots[i].take()).collect()
+}
+
+/// A day as a date input holds it: `2026-12-03`.
+pub fn input_date(day: NaiveDate) -> String {
+    day.to_string()
+}
+
+/// The day a date input holds, if it holds one.
+pub fn parse_input_date(text: &str) -> Option<NaiveDate> {
+    text.trim().parse().ok()
+}
+
+/// A time of day as a time input holds it: `09:30` (hours and minutes).
+pub fn input_time(time: NaiveTime) -> String {
+    format!("{:02}:{:02}", time.hour(), time.minute())
+}
+
+/// The time of day a time input holds (`09:30`, or `09:30:15` from an input with seconds), if it holds one.
+pub fn parse_input_time(text: &str) -> Option<NaiveTime> {
+    let (hours, rest) = text.trim().split_once(':')?;
+    let minutes = rest.split(':').next()?;
+    if !(1..=2).contains(&hours.len()) || minutes.len() != 2 {
+        return None;
+    }
+    NaiveTime::from_hms_opt(hours.parse().ok()?, minutes.parse().ok()?, 0)
 }
 
 /// A name as it is compared: accents taken off (the marks of its canonical decomposition) and lower case.

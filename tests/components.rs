@@ -133,3 +133,21 @@ fn pickers_list_names_alphabetically_whatever_their_case_and_equal_names_keep_th
     // Case and accents are ignored; "Ana" and "ana" keep the order they came in.
     assert_eq!(ids, vec!["5", "1", "2", "3", "4"]);
 }
+
+#[wasm_bindgen_test]
+fn date_and_time_inputs_read_back_what_they_show_and_refuse_what_is_not_a_day_or_a_time() {
+    use command_center::format::{input_date, input_time, parse_input_date, parse_input_time};
+    let day = NaiveDate::from_ymd_opt(2026, 3, 9).unwrap();
+    assert_eq!(input_date(day), "2026-03-09");
+    assert_eq!(parse_input_date(&input_date(day)), Some(day));
+    let nine_thirty = NaiveTime::from_hms_opt(9, 30, 0).unwrap();
+    assert_eq!(input_time(NaiveTime::from_hms_opt(9, 30, 59).unwrap()), "09:30");
+    assert_eq!(parse_input_time("09:30"), Some(nine_thirty));
+    assert_eq!(parse_input_time("09:30:15"), Some(nine_thirty), "an input with seconds");
+    for not_a_time in ["", "9", "24:00", "09:3", "09:60", "ab:cd"] {
+        assert_eq!(parse_input_time(not_a_time), None, "{not_a_time:?}");
+    }
+    for not_a_day in ["", "2026-02-30", "tomorrow", "03/09/2026"] {
+        assert_eq!(parse_input_date(not_a_day), None, "{not_a_day:?}");
+    }
+}

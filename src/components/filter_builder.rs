@@ -128,7 +128,7 @@ impl Row {
             Count::No => Times::No,
             Count::AtLeast(n) => Times::AtLeast(n),
         };
-        let day = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
+        let day = |d: Option<NaiveDate>| d.map(crate::format::input_date).unwrap_or_default();
         match &condition.filter {
             Filter::CampaignName(name) => (row.field, row.text) = (Field::Campaign, name.clone()),
             Filter::CampaignId(id) => (row.field, row.text) = (Field::CampaignId, id.to_string()),
@@ -177,7 +177,7 @@ impl Row {
             Field::Tab => Filter::Tab(MainTab::ALL.into_iter().find(|t| t.slug() == text)?),
             Field::CampaignId => Filter::CampaignId(text.parse().ok()?),
             date if date.date_field().is_some() => {
-                let parse = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+                let parse = crate::format::parse_input_date;
                 let range = DateRange { from: parse(&self.from), before: parse(&self.before) };
                 if range.from.is_none() && range.before.is_none() {
                     return None;

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::{NaiveDate, NaiveTime, Utc};
+use chrono::Utc;
 use domain::import::{ImportError, import_csv};
 use domain::people::render_template;
 use domain::{
@@ -241,8 +241,8 @@ pub fn BulkPage() -> impl IntoView {
             return;
         }
         let schedule = if scheduled {
-            let d = NaiveDate::parse_from_str(&date.get_untracked(), "%Y-%m-%d").ok();
-            let t = NaiveTime::parse_from_str(&time.get_untracked(), "%H:%M").ok();
+            let d = crate::format::parse_input_date(&date.get_untracked());
+            let t = crate::format::parse_input_time(&time.get_untracked());
             let z = IntlZone::named(&zone.get_untracked());
             match (d, t, z) {
                 (Some(d), Some(t), Some(z)) => {

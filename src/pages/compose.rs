@@ -6,7 +6,7 @@
 //! with a clear message beside the field; what the rep is writing is kept in the cache as they type, so a
 //! reload or a crash loses nothing.
 
-use chrono::{NaiveDate, NaiveTime, Utc};
+use chrono::Utc;
 use domain::sync::Operation;
 use domain::{Campaign, CampaignId, Email, EmailAddress, EmailId, EmailKind, Schedule, Status, TaskId};
 use leptos::prelude::*;
@@ -128,8 +128,8 @@ pub fn ComposePage() -> impl IntoView {
                     if let Some(schedule) = &email.schedule {
                         let zone = IntlZone::named(&schedule.time_zone).unwrap_or(IntlZone::UTC);
                         let local = schedule.at.with_timezone(&zone);
-                        next.date = local.format("%Y-%m-%d").to_string();
-                        next.time = local.format("%H:%M").to_string();
+                        next.date = crate::format::input_date(local.date_naive());
+                        next.time = crate::format::input_time(local.time());
                         next.zone = schedule.time_zone.clone();
                     }
                     original.set(Some(email));
@@ -209,8 +209,8 @@ pub fn ComposePage() -> impl IntoView {
                 }
             };
             let schedule = if intent == Intent::Schedule {
-                let date = NaiveDate::parse_from_str(&f.date, "%Y-%m-%d").ok();
-                let time = NaiveTime::parse_from_str(&f.time, "%H:%M").ok();
+                let date = crate::format::parse_input_date(&f.date);
+                let time = crate::format::parse_input_time(&f.time);
                 let zone = IntlZone::named(&f.zone);
                 match (date, time, zone) {
                     (Some(date), Some(time), Some(zone)) => {

@@ -219,7 +219,11 @@ fn QueueCard(task: Task, position: usize, total: usize, locale: &'static str) ->
     let notes = task.notes.clone();
     let local_time = person.as_ref().and_then(|p| {
         let zone = IntlZone::named(&p.time_zone)?;
-        Some(format!("{} ({})", state.now().with_timezone(&zone).format("%H:%M"), p.time_zone))
+        Some(format!(
+            "{} ({})",
+            crate::format::input_time(state.now().with_timezone(&zone).time()),
+            p.time_zone
+        ))
     });
     view! {
         <article class="queue-card" aria-labelledby="queue-task-title">

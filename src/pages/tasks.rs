@@ -7,7 +7,6 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use chrono::{NaiveDate, NaiveTime};
 use domain::task::{
     Column, Due, Origin, Priority, Snooze, Task, TaskBoard, TaskChanges, TaskFilter, TaskType,
 };
@@ -17,7 +16,7 @@ use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::components::labels;
-use crate::format::by_name;
+use crate::format::{by_name, input_date, input_time, parse_input_date, parse_input_time};
 use crate::i18n::*;
 use crate::state::actions::{self, new_id};
 use crate::state::{AppState, use_app};
@@ -43,8 +42,8 @@ impl Draft {
             task_type: task.task_type.name().to_string(),
             title: task.title.clone(),
             notes: task.notes.clone(),
-            date: task.due.date.format("%Y-%m-%d").to_string(),
-            time: task.due.time.map(|t| t.format("%H:%M").to_string()).unwrap_or_default(),
+            date: input_date(task.due.date),
+            time: task.due.time.map(input_time).unwrap_or_default(),
             priority: task.priority.name().to_string(),
             person: task.person.map(|p| p.to_string()).unwrap_or_default(),
             email: task.email,
@@ -118,7 +117,7 @@ pub fn column_label(i18n: leptos_i18n::I18nContext<Locale>, column: Column) -> S
 pub fn due_text(due: &Due, locale: &str) -> String {
     let date = crate::format::date(due.date, locale);
     match due.time {
-        Some(time) => format!("{date} {}", time.format("%H:%M")),
+        Some(time) => format!("{date} {}", input_time(time)),
         None => date,
     }
 }
@@ -155,7 +154,7 @@ pub fn TasksPage() -> impl IntoView {
         let mut draft = Draft {
             task_type: TaskType::Email.name().into(),
             priority: Priority::Normal.name().into(),
-            date: today.format("%Y-%m-%d").to_string(),
+            date: input_date(today),
             ..Draft::default()
         };
         let Some(email_id) = email_id else {
@@ -200,12 +199,11 @@ pub fn TasksPage() -> impl IntoView {
     let save_editor = move |_| {
         editor_error.set(None);
         let Some(draft) = editing.get_untracked() else { return };
-        let Some(date) = NaiveDate::parse_from_str(&draft.date, "%Y-%m-%d").ok() else {
+        let Some(date) = parse_input_date(&draft.date) else {
             editor_error.set(Some(t_string!(i18n, tasks.date_missing).to_string()));
             return;
         };
-        let time =
-            if draft.time.is_empty() { None } else { NaiveTime::parse_from_str(&draft.time, "%H:%M").ok() };
+        let time = if draft.time.is_empty() { None } else { parse_input_time(&draft.time) };
         let due = Due { date, time };
         let task_type = TaskType::from_name(&draft.task_type).unwrap_or(TaskType::Custom);
         let priority = Priority::from_name(&draft.priority).unwrap_or_default();
@@ -284,7 +282,7 @@ pub fn TasksPage() -> impl IntoView {
                 <h1 id="tasks-title">{t!(i18n, nav.tasks)}</h1>
                 <button type="button" class="button primary" on:click=move |_| {
                     let today = domain::task::local_today(state.now(), state.tz());
-                    editing.set(Some(Draft { task_type: TaskType::Call.name().into(), priority: Priority::Normal.name().into(), date: today.format("%Y-%m-%d").to_string(), ..Draft::default() }));
+                    editing.set(Some(Draft { task_type: TaskType::Call.name().into(), priority: Priority::Normal.name().into(), date: input_date(today), ..Draft::default() }));
                 }>{t!(i18n, tasks.create)}</button>
                 <button type="button" class="button" disabled=move || due_now() == 0 on:click={
                     let navigate = navigate.clone();
@@ -322,7 +320,7 @@ pub fn TasksPage() -> impl IntoView {
                     <label for="bulk-reschedule">{t!(i18n, tasks.reschedule_to)}</label>
                     <input id="bulk-reschedule" type="date" prop:value=move || reschedule_date.get() on:input=move |ev| reschedule_date.set(event_target_value(&ev)) />
                     <button type="button" class="button" on:click=move |_| {
-                        let Ok(date) = NaiveDate::parse_from_str(&reschedule_date.get_untracked(), "%Y-%m-%d") else { return };
+                        let Some(date) = parse_input_date(&reschedule_date.get_untracked()) else { return };
                         let ids: Vec<TaskId> = selected.get_untracked().into_iter().collect();
                         selected.set(HashSet::new());
                         change_tasks(state, i18n, &ids, |t| t.reschedule(Due::on(date), state.now()));
@@ -489,7 +487,7 @@ fn TaskCard(
                     <Show when=move || pick.get()>
                         <label class="visually-hidden" for=format!("pick-{id}")>{t!(i18n, tasks.pick_date)}</label>
                         <input id=format!("pick-{id}") type="date" on:change=move |ev| {
-                            if let Ok(date) = NaiveDate::parse_from_str(&event_target_value(&ev), "%Y-%m-%d") {
+                            if let Some(date) = parse_input_date(&event_target_value(&ev)) {
                                 menu.set(false);
                                 snooze(Snooze::Pick { due: Due::on(date) });
                             }

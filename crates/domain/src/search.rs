@@ -399,11 +399,11 @@ impl fmt::Display for Filter {
             Filter::Date(field, range) => {
                 write!(f, "{}:", field.key())?;
                 if let Some(from) = range.from {
-                    write!(f, "{}", from.format("%Y-%m-%d"))?;
+                    write!(f, "{from}")?;
                 }
                 f.write_str("..")?;
                 if let Some(before) = range.before {
-                    write!(f, "{}", before.format("%Y-%m-%d"))?;
+                    write!(f, "{before}")?;
                 }
                 Ok(())
             }
@@ -910,7 +910,7 @@ fn date_range(value: &str, at: usize) -> Result<DateRange, QueryError> {
         if text.is_empty() {
             return Ok(None);
         }
-        NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        text.parse::<NaiveDate>()
             .map(Some)
             .map_err(|_| fail(column, QueryErrorKind::BadDate(text.to_string())))
     };
