@@ -37,7 +37,7 @@ pub fn LiveFeed() -> impl IntoView {
             handle.clear();
         }
     });
-    let items = LocalResource::new(move || {
+    let items = crate::state::load(move || {
         state.revision.track();
         // The folder the rep opened comes first; the feed loads once it is on screen.
         let settled = state.settled.get();

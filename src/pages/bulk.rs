@@ -314,7 +314,7 @@ pub fn BulkPage() -> impl IntoView {
         });
     };
 
-    let progress = LocalResource::new(move || {
+    let progress = crate::state::load(move || {
         state.revision.track();
         let current = batch.get();
         let cache = state.cache();

@@ -96,7 +96,7 @@ pub fn EmailPage() -> impl IntoView {
     let state = use_app();
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|s| s.parse::<EmailId>().ok())));
-    let loaded = LocalResource::new(move || {
+    let loaded = crate::state::load(move || {
         let id = id.get();
         state.revision.track();
         let cache = state.cache();
@@ -111,8 +111,7 @@ pub fn EmailPage() -> impl IntoView {
     let locale = move || tag(i18n.get_locale());
 
     view! {
-        <Transition fallback=move || view! { <p class="loading">{t!(i18n, common.loading)}</p> }>
-            {move || {
+        {move || {
                 let navigate = navigate.clone();
                 loaded.get().map(move |found| match found {
                     None => view! {
@@ -209,8 +208,7 @@ pub fn EmailPage() -> impl IntoView {
                             </article>
                         }.into_any()
                     }
-                })
+                }).unwrap_or_else(|| view! { <p class="loading">{t!(i18n, common.loading)}</p> }.into_any())
             }}
-        </Transition>
     }
 }

@@ -152,7 +152,7 @@ pub fn EmailsPage() -> impl IntoView {
         selected.set(HashSet::new());
     });
 
-    let list = LocalResource::new(move || {
+    let list = crate::state::load(move || {
         let folder = folder.get();
         let (key, descending) = sort.get();
         let page = page.get();

@@ -117,7 +117,7 @@ pub fn SearchPage() -> impl IntoView {
     let people_count = move || answer.with(|a| a.as_ref().map(|(_, p)| p.len()).unwrap_or(0));
 
     // The emails of the current page, from the cache.
-    let email_page = LocalResource::new(move || {
+    let email_page = crate::state::load(move || {
         let ids: Vec<EmailId> = answer.with(|a| {
             let start = ((page.get() - 1) * PAGE_SIZE) as usize;
             a.as_ref()

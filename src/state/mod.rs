@@ -7,7 +7,10 @@
 //! done, then wake sync.
 
 pub mod actions;
+mod load;
 pub mod search;
+
+pub use load::load;
 
 use std::collections::HashMap;
 
