@@ -151,3 +151,37 @@ fn date_and_time_inputs_read_back_what_they_show_and_refuse_what_is_not_a_day_or
         assert_eq!(parse_input_date(not_a_day), None, "{not_a_day:?}");
     }
 }
+
+#[wasm_bindgen_test]
+async fn a_screen_shows_the_newest_read_even_when_an_older_one_finishes_last() {
+    let asked = RwSignal::new(1u32);
+    let seen = RwSignal::new(Vec::<Option<u32>>::new());
+    let root = container();
+    let _mounted = leptos::mount::mount_to(root.clone(), move || {
+        let answer = command_center::state::load(move || {
+            let n = asked.get();
+            // Every read but the second is slow: the first finishes after the second has.
+            async move {
+                gloo_timers::future::TimeoutFuture::new(if n == 2 { 20 } else { 300 }).await;
+                n
+            }
+        });
+        Effect::new(move |_| seen.update(|s| s.push(answer.get())));
+        view! { <p class="answer">{move || answer.get().map(|n| n.to_string()).unwrap_or("loading".into())}</p> }
+    });
+    tick().await;
+    assert_eq!(root.text_content().unwrap(), "loading");
+    asked.set(2);
+    gloo_timers::future::TimeoutFuture::new(500).await;
+    assert_eq!(root.text_content().unwrap(), "2");
+    assert!(
+        !seen.get_untracked().contains(&Some(1)),
+        "the older answer never showed: {:?}",
+        seen.get_untracked()
+    );
+    asked.set(3);
+    tick().await;
+    assert_eq!(root.text_content().unwrap(), "2", "the last answer stays while the next read runs");
+    gloo_timers::future::TimeoutFuture::new(400).await;
+    assert_eq!(root.text_content().unwrap(), "3");
+}
