@@ -1,9 +1,16 @@
 //! The app shell: contexts (state, translations), the header with navigation and sync status, the routes
 //! of every screen, the live feed beside them and the notices below.
+//!
+//! Every screen is drawn in one language: the words on it are plain text, read from the translations when
+//! it is drawn, and a change of language draws the screens again (the session, sync and the rep's work
+//! in the cache carry on underneath). One reactive binding per word would cost more code than every
+//! other screen feature together, for a change a rep makes about once.
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Redirect, Route, Router, Routes};
 use leptos_router::path;
+use wasm_bindgen::JsCast;
+use web_sys::HtmlElement;
 
 use crate::components::live_feed::LiveFeed;
 use crate::components::notices::Notices;
@@ -36,7 +43,7 @@ pub fn App(boot: Boot) -> impl IntoView {
             <Localised />
             <Router>
                 {move || {
-                    if state.session.with(Option::is_some) { view! { <Shell /> }.into_any() } else { view! { <SignInPage /> }.into_any() }
+                    if state.session.with(Option::is_some) { view! { <Session /> }.into_any() } else { view! { <InLanguage><SignInPage /></InLanguage> }.into_any() }
                 }}
             </Router>
         </I18nContextProvider>
@@ -57,9 +64,31 @@ fn Localised() -> impl IntoView {
     });
 }
 
+/// Its children, drawn again in the new language when it changes. The field the rep was on (the language
+/// picker, usually) has the focus again once they are.
 #[component]
-fn Shell() -> impl IntoView {
+fn InLanguage(children: ChildrenFn) -> impl IntoView {
     let i18n = use_i18n();
+    move || {
+        i18n.get_locale();
+        let focused = document().active_element().map(|e| e.id()).filter(|id| !id.is_empty());
+        if let Some(id) = focused {
+            request_animation_frame(move || {
+                if let Some(field) =
+                    document().get_element_by_id(&id).and_then(|e| e.dyn_into::<HtmlElement>().ok())
+                {
+                    let _ = field.focus();
+                }
+            });
+        }
+        children()
+    }
+}
+
+/// A signed-in session: sync runs and the search index is built for as long as it lasts, whatever the
+/// language of its screens.
+#[component]
+fn Session() -> impl IntoView {
     let state = crate::state::use_app();
     state.start();
     on_cleanup(move || state.stop());
@@ -78,18 +107,24 @@ fn Shell() -> impl IntoView {
         state.settled.set(true);
     });
     let feed_open = RwSignal::new(true);
+    view! { <InLanguage><Shell feed_open /></InLanguage> }
+}
+
+#[component]
+fn Shell(feed_open: RwSignal<bool>) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
-        <a class="skip-link" href="#main">{t!(i18n, nav.skip)}</a>
+        <a class="skip-link" href="#main">{t_string!(i18n, nav.skip).to_string()}</a>
         <header class="topbar">
             <a class="brand" href="/emails">"Command Center"</a>
-            <nav class="mainnav" aria-label=move || t_string!(i18n, nav.label)>
-                <A href="/emails">{t!(i18n, nav.emails)}</A>
-                <A href="/tasks">{t!(i18n, nav.tasks)}</A>
-                <A href="/search">{t!(i18n, nav.search)}</A>
+            <nav class="mainnav" aria-label=t_string!(i18n, nav.label)>
+                <A href="/emails">{t_string!(i18n, nav.emails).to_string()}</A>
+                <A href="/tasks">{t_string!(i18n, nav.tasks).to_string()}</A>
+                <A href="/search">{t_string!(i18n, nav.search).to_string()}</A>
             </nav>
             <div class="topbar-actions">
-                <a class="button primary" href="/compose">{t!(i18n, nav.compose)}</a>
-                <a class="button" href="/bulk">{t!(i18n, nav.bulk)}</a>
+                <a class="button primary" href="/compose">{t_string!(i18n, nav.compose).to_string()}</a>
+                <a class="button" href="/bulk">{t_string!(i18n, nav.bulk).to_string()}</a>
                 <SyncBadge />
                 <button
                     class="button ghost"
@@ -98,9 +133,9 @@ fn Shell() -> impl IntoView {
                     aria-controls="live-feed"
                     on:click=move |_| feed_open.update(|o| *o = !*o)
                 >
-                    {t!(i18n, feed.toggle)}
+                    {t_string!(i18n, feed.toggle).to_string()}
                 </button>
-                <a class="button ghost" href="/settings">{t!(i18n, nav.settings)}</a>
+                <a class="button ghost" href="/settings">{t_string!(i18n, nav.settings).to_string()}</a>
             </div>
         </header>
         <div class="workspace" class:with-feed=move || feed_open.get()>

@@ -1,7 +1,7 @@
 //! The one layer every string of the UI goes through: the translations generated from `locales/*.json`
 //! (English, Portuguese (Brazil) and Italian), plurals by each language's rules.
 //!
-//! Use `t!(i18n, key)` in views, `t_string!(i18n, key)` where a `String` is needed (attributes, notices).
+//! Use `t_string!(i18n, key).to_string()` in views, `t_string!(i18n, key)` where a `String` is needed (attributes, notices).
 
 // The generated module: one method per message, named after its key.
 #![allow(clippy::module_inception, clippy::new_ret_no_self)]

@@ -53,7 +53,7 @@ pub fn Editor(html: RwSignal<String>, labelled_by: &'static str) -> impl IntoVie
     };
     view! {
         <div class="editor">
-            <div class="toolbar" role="toolbar" aria-label=move || t_string!(i18n, editor.toolbar)>
+            <div class="toolbar" role="toolbar" aria-label=t_string!(i18n, editor.toolbar)>
                 {tool("bold", move || t_string!(i18n, editor.bold).to_string(), "B", read)}
                 {tool("italic", move || t_string!(i18n, editor.italic).to_string(), "I", read)}
                 {tool("underline", move || t_string!(i18n, editor.underline).to_string(), "U", read)}
@@ -62,8 +62,8 @@ pub fn Editor(html: RwSignal<String>, labelled_by: &'static str) -> impl IntoVie
                 <button
                     type="button"
                     class="tool"
-                    aria-label=move || t_string!(i18n, editor.link)
-                    title=move || t_string!(i18n, editor.link)
+                    aria-label=t_string!(i18n, editor.link)
+                    title=t_string!(i18n, editor.link)
                     on:mousedown=|ev| ev.prevent_default()
                     on:click=add_link
                 >

@@ -136,16 +136,16 @@ pub fn EmailList(
                             type="checkbox"
                             prop:checked=all_selected
                             on:change=toggle_all
-                            aria-label=move || t_string!(i18n, list.select_all)
+                            aria-label=t_string!(i18n, list.select_all)
                         />
                     </th>
                     {heading(SortKey::Recipient, Box::new(move || t_string!(i18n, list.recipient).to_string()))}
                     {heading(SortKey::Subject, Box::new(move || t_string!(i18n, list.subject).to_string()))}
-                    <th scope="col">{t!(i18n, list.campaign)}</th>
-                    <th scope="col">{t!(i18n, list.status)}</th>
+                    <th scope="col">{t_string!(i18n, list.campaign).to_string()}</th>
+                    <th scope="col">{t_string!(i18n, list.status).to_string()}</th>
                     {heading(SortKey::Date, Box::new(date_heading))}
                     <th scope="col">
-                        <span class="visually-hidden">{t!(i18n, list.actions)}</span>
+                        <span class="visually-hidden">{t_string!(i18n, list.actions).to_string()}</span>
                     </th>
                 </tr>
             </thead>

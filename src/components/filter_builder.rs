@@ -245,7 +245,7 @@ pub fn FilterBuilder(rows: RwSignal<Vec<Row>>, on_change: Callback<Query>) -> im
     };
     let campaigns = move || state.campaigns_by_name().into_iter().map(|c| c.name).collect::<Vec<_>>();
     view! {
-        <div class="builder" role="group" aria-label=move || t_string!(i18n, filters.label)>
+        <div class="builder" role="group" aria-label=t_string!(i18n, filters.label)>
             {move || rows.get().into_iter().enumerate().map(|(i, row)| {
                 let id = format!("cond-{i}");
                 let field = row.field;
@@ -254,17 +254,17 @@ pub fn FilterBuilder(rows: RwSignal<Vec<Row>>, on_change: Callback<Query>) -> im
                         let at_least = match row.times { Times::AtLeast(n) => n, _ => 2 };
                         let choice = match row.times { Times::Yes => "yes", Times::No => "no", Times::AtLeast(_) => "at_least" };
                         view! {
-                            <label class="visually-hidden" for=format!("{id}-times")>{t!(i18n, filters.how_often)}</label>
+                            <label class="visually-hidden" for=format!("{id}-times")>{t_string!(i18n, filters.how_often).to_string()}</label>
                             <select id=format!("{id}-times") prop:value=choice on:change=move |ev| {
                                 let v = event_target_value(&ev);
                                 edit(i, Box::new(move |r| r.times = match v.as_str() { "no" => Times::No, "at_least" => Times::AtLeast(at_least), _ => Times::Yes }));
                             }>
-                                <option value="yes">{t!(i18n, filters.yes)}</option>
-                                <option value="no">{t!(i18n, filters.no)}</option>
-                                <option value="at_least">{t!(i18n, filters.at_least)}</option>
+                                <option value="yes">{t_string!(i18n, filters.yes).to_string()}</option>
+                                <option value="no">{t_string!(i18n, filters.no).to_string()}</option>
+                                <option value="at_least">{t_string!(i18n, filters.at_least).to_string()}</option>
                             </select>
                             {matches!(row.times, Times::AtLeast(_)).then(|| view! {
-                                <label class="visually-hidden" for=format!("{id}-n")>{t!(i18n, filters.times)}</label>
+                                <label class="visually-hidden" for=format!("{id}-n")>{t_string!(i18n, filters.times).to_string()}</label>
                                 <input id=format!("{id}-n") type="number" min="1" class="narrow" prop:value=at_least.to_string() on:change=move |ev| {
                                     let n = event_target_value(&ev).parse::<u32>().unwrap_or(1).max(1);
                                     edit(i, Box::new(move |r| r.times = Times::AtLeast(n)));
@@ -285,9 +285,9 @@ pub fn FilterBuilder(rows: RwSignal<Vec<Row>>, on_change: Callback<Query>) -> im
                         </select>
                     }.into_any(),
                     Field::Created | Field::Sent | Field::Scheduled | Field::Failed => view! {
-                        <label for=format!("{id}-from")>{t!(i18n, filters.from)}</label>
+                        <label for=format!("{id}-from")>{t_string!(i18n, filters.from).to_string()}</label>
                         <input id=format!("{id}-from") type="date" prop:value=row.from.clone() on:change=move |ev| { let v = event_target_value(&ev); edit(i, Box::new(move |r| r.from = v.clone())); } />
-                        <label for=format!("{id}-before")>{t!(i18n, filters.before)}</label>
+                        <label for=format!("{id}-before")>{t_string!(i18n, filters.before).to_string()}</label>
                         <input id=format!("{id}-before") type="date" prop:value=row.before.clone() on:change=move |ev| { let v = event_target_value(&ev); edit(i, Box::new(move |r| r.before = v.clone())); } />
                     }.into_any(),
                     _ => {
@@ -305,9 +305,9 @@ pub fn FilterBuilder(rows: RwSignal<Vec<Row>>, on_change: Callback<Query>) -> im
                     <div class="condition" data-field=field.key()>
                         <label class="chip">
                             <input type="checkbox" prop:checked=row.negated on:change=move |ev| { let v = event_target_checked(&ev); edit(i, Box::new(move |r| r.negated = v)); } />
-                            {t!(i18n, filters.not)}
+                            {t_string!(i18n, filters.not).to_string()}
                         </label>
-                        <label class="visually-hidden" for=format!("{id}-field")>{t!(i18n, filters.field)}</label>
+                        <label class="visually-hidden" for=format!("{id}-field")>{t_string!(i18n, filters.field).to_string()}</label>
                         <select id=format!("{id}-field") prop:value=field.key() on:change=move |ev| {
                             if let Some(f) = Field::from_key(&event_target_value(&ev)) {
                                 rows.update(|r| if let Some(row) = r.get_mut(i) { let negated = row.negated; *row = Row::new(f); row.negated = negated; });
@@ -319,7 +319,7 @@ pub fn FilterBuilder(rows: RwSignal<Vec<Row>>, on_change: Callback<Query>) -> im
                             }).collect_view()}
                         </select>
                         {value_editor}
-                        <button type="button" class="quick" aria-label=move || t_string!(i18n, filters.remove) on:click=move |_| {
+                        <button type="button" class="quick" aria-label=t_string!(i18n, filters.remove) on:click=move |_| {
                             rows.update(|r| { if i < r.len() { r.remove(i); } });
                             changed();
                         }>"×"</button>
@@ -332,7 +332,7 @@ pub fn FilterBuilder(rows: RwSignal<Vec<Row>>, on_change: Callback<Query>) -> im
             <button type="button" class="button" on:click=move |_| {
                 rows.update(|r| r.push(Row::new(Field::Viewed)));
                 changed();
-            }>{t!(i18n, filters.add)}</button>
+            }>{t_string!(i18n, filters.add).to_string()}</button>
         </div>
     }
 }

@@ -93,7 +93,7 @@ pub fn FolderTabs(
             .collect_view()
     };
     view! {
-        <div role="tablist" class="tabs main-tabs" aria-label=move || t_string!(i18n, tabs.label)>
+        <div role="tablist" class="tabs main-tabs" aria-label=t_string!(i18n, tabs.label)>
             {main_tabs}
         </div>
         <div role="tablist" class="tabs sub-tabs" aria-label=move || labels::main_tab(i18n, folder.get().main_tab())>

@@ -67,7 +67,7 @@ pub fn FollowUpButton(event: EngagementEvent) -> impl IntoView {
                     }
                 }
             >
-                {t!(i18n, followup.button)}
+                {t_string!(i18n, followup.button).to_string()}
             </button>
         }
     })

@@ -72,12 +72,12 @@ pub fn LiveFeed() -> impl IntoView {
     let locale = move || tag(i18n.get_locale());
     view! {
         <aside class="live-feed" id="live-feed" aria-labelledby="live-feed-title">
-            <h2 id="live-feed-title">{t!(i18n, feed.title)}</h2>
+            <h2 id="live-feed-title">{t_string!(i18n, feed.title).to_string()}</h2>
             <ol aria-live="polite" aria-relevant="additions">
                 {move || {
                     let list = items.get().unwrap_or_default();
                     if list.is_empty() {
-                        return view! { <li class="empty">{t!(i18n, feed.empty)}</li> }.into_any();
+                        return view! { <li class="empty">{t_string!(i18n, feed.empty).to_string()}</li> }.into_any();
                     }
                     list.into_iter().map(|item| {
                         let at = item.event.at;

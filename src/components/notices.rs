@@ -36,13 +36,13 @@ pub fn Notices() -> impl IntoView {
                                         });
                                     }
                                 >
-                                    {t!(i18n, notices.undo)}
+                                    {t_string!(i18n, notices.undo).to_string()}
                                 </button>
                             })}
                             <button
                                 type="button"
                                 class="close"
-                                aria-label=move || t_string!(i18n, notices.dismiss)
+                                aria-label=t_string!(i18n, notices.dismiss)
                                 on:click=move |_| state.dismiss(id)
                             >
                                 "×"

@@ -27,8 +27,8 @@ pub fn SavedSearchList() -> impl IntoView {
     };
     view! {
         <nav class="saved-searches" aria-labelledby="saved-searches-title">
-            <h2 id="saved-searches-title">{t!(i18n, search.saved_title)}</h2>
-            <Show when=move || !state.search.saved.with(Vec::is_empty) fallback=move || view! { <p class="empty">{t!(i18n, search.saved_empty)}</p> }>
+            <h2 id="saved-searches-title">{t_string!(i18n, search.saved_title).to_string()}</h2>
+            <Show when=move || !state.search.saved.with(Vec::is_empty) fallback=move || view! { <p class="empty">{t_string!(i18n, search.saved_empty).to_string()}</p> }>
                 <ul>
                     {move || items().into_iter().map(|(search, count, fresh)| {
                         let href = format!(

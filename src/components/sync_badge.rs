@@ -77,15 +77,15 @@ pub fn SyncBadge() -> impl IntoView {
                                         leptos::task::spawn_local(async move {
                                             let _ = actions::dismiss_rejected(state, number).await;
                                         });
-                                    }>{t!(i18n, sync.dismiss)}</button>
+                                    }>{t_string!(i18n, sync.dismiss).to_string()}</button>
                                 </li>
                             }
                         }).collect_view()}
                     </ul>
                     <Show when=move || status.with(|s| s.unauthorized)>
-                        <p><a href="/settings">{t!(i18n, sync.sign_in_again)}</a></p>
+                        <p><a href="/settings">{t_string!(i18n, sync.sign_in_again).to_string()}</a></p>
                     </Show>
-                    <button type="button" class="button" on:click=move |_| state.poke()>{t!(i18n, sync.retry)}</button>
+                    <button type="button" class="button" on:click=move |_| state.poke()>{t_string!(i18n, sync.retry).to_string()}</button>
                 </div>
             </Show>
         </div>

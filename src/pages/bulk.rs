@@ -349,7 +349,7 @@ pub fn BulkPage() -> impl IntoView {
 
     view! {
         <section class="bulk" aria-labelledby="bulk-title">
-            <h1 id="bulk-title">{t!(i18n, bulk.title)}</h1>
+            <h1 id="bulk-title">{t_string!(i18n, bulk.title).to_string()}</h1>
             {move || progress.get().flatten().map(|(total, queued, sent, failed)| {
                 let done = sent + failed;
                 view! {
@@ -358,7 +358,7 @@ pub fn BulkPage() -> impl IntoView {
                             {t_string!(i18n, bulk.progress, done = done, total = total, queued = queued, failed = failed).to_string()}
                         </label>
                         <progress id="batch-progress-bar" max=total.to_string() value=done.to_string()></progress>
-                        <a href="/emails/sent/delivered">{t!(i18n, bulk.see_sent)}</a>
+                        <a href="/emails/sent/delivered">{t_string!(i18n, bulk.see_sent).to_string()}</a>
                     </div>
                 }
             })}
@@ -368,9 +368,9 @@ pub fn BulkPage() -> impl IntoView {
                         {move || t_string!(i18n, bulk.recipients, count = chosen.with(|c| c.len()) as u32, max = MAX_RECIPIENTS).to_string()}
                     </h2>
                     <div class="field">
-                        <label for="bulk-import">{t!(i18n, bulk.import)}</label>
+                        <label for="bulk-import">{t_string!(i18n, bulk.import).to_string()}</label>
                         <input id="bulk-import" type="file" accept=".csv,text/csv" on:change=on_file />
-                        <p class="hint">{t!(i18n, bulk.import_hint)}</p>
+                        <p class="hint">{t_string!(i18n, bulk.import_hint).to_string()}</p>
                     </div>
                     {move || import_report.get().map(|(count, bad)| view! {
                         <div class="import-report" role="status">
@@ -382,15 +382,15 @@ pub fn BulkPage() -> impl IntoView {
                         </div>
                     })}
                     <div class="field">
-                        <label for="bulk-filter">{t!(i18n, bulk.filter)}</label>
+                        <label for="bulk-filter">{t_string!(i18n, bulk.filter).to_string()}</label>
                         <input id="bulk-filter" type="search" prop:value=move || filter.get() on:input=move |ev| filter.set(event_target_value(&ev)) />
                     </div>
                     <button type="button" class="button" on:click=move |_| {
                         for p in people_sorted() {
                             choose(p.id, true);
                         }
-                    }>{t!(i18n, bulk.select_shown)}</button>
-                    <button type="button" class="button ghost" on:click=move |_| chosen.set(BTreeSet::new())>{t!(i18n, list.clear_selection)}</button>
+                    }>{t_string!(i18n, bulk.select_shown).to_string()}</button>
+                    <button type="button" class="button ghost" on:click=move |_| chosen.set(BTreeSet::new())>{t_string!(i18n, list.clear_selection).to_string()}</button>
                     <ul class="people-pick">
                         {move || people_sorted().into_iter().map(|p| {
                             let id = p.id;
@@ -412,8 +412,8 @@ pub fn BulkPage() -> impl IntoView {
                     </ul>
                 </section>
                 <section class="template" aria-labelledby="template-title">
-                    <h2 id="template-title">{t!(i18n, bulk.template)}</h2>
-                    <div class="merge-fields" role="toolbar" aria-label=move || t_string!(i18n, bulk.merge_fields)>
+                    <h2 id="template-title">{t_string!(i18n, bulk.template).to_string()}</h2>
+                    <div class="merge-fields" role="toolbar" aria-label=t_string!(i18n, bulk.merge_fields)>
                         {MergeField::ALL.into_iter().map(|f| view! {
                             <button type="button" class="tool" on:mousedown=|ev| ev.prevent_default() on:click=move |_| insert_field(f)>
                                 {format!("{{{{{}}}}}", f.name())}
@@ -421,36 +421,36 @@ pub fn BulkPage() -> impl IntoView {
                         }).collect_view()}
                     </div>
                     <div class="field">
-                        <label for="bulk-subject">{t!(i18n, compose.subject)}</label>
+                        <label for="bulk-subject">{t_string!(i18n, compose.subject).to_string()}</label>
                         <input id="bulk-subject" type="text" prop:value=move || subject.get() on:input=move |ev| subject.set(event_target_value(&ev)) />
                     </div>
                     <div class="field">
-                        <span class="label" id="bulk-body-label">{t!(i18n, compose.body)}</span>
+                        <span class="label" id="bulk-body-label">{t_string!(i18n, compose.body).to_string()}</span>
                         <Editor html=html labelled_by="bulk-body-label" />
                     </div>
                     <div class="field">
-                        <label for="bulk-campaign">{t!(i18n, compose.campaign)}</label>
+                        <label for="bulk-campaign">{t_string!(i18n, compose.campaign).to_string()}</label>
                         <select id="bulk-campaign" prop:value=move || campaign.get() on:change=move |ev| campaign.set(event_target_value(&ev))>
-                            <option value="">{t!(i18n, compose.no_campaign)}</option>
+                            <option value="">{t_string!(i18n, compose.no_campaign).to_string()}</option>
                             {move || campaigns().into_iter().map(|c| view! { <option value=c.id.to_string()>{c.name}</option> }).collect_view()}
-                            <option value="new">{t!(i18n, compose.new_campaign)}</option>
+                            <option value="new">{t_string!(i18n, compose.new_campaign).to_string()}</option>
                         </select>
                         <Show when=move || campaign.get() == "new">
-                            <label for="bulk-campaign-name" class="visually-hidden">{t!(i18n, compose.campaign_name)}</label>
-                            <input id="bulk-campaign-name" type="text" placeholder=move || t_string!(i18n, compose.campaign_name)
+                            <label for="bulk-campaign-name" class="visually-hidden">{t_string!(i18n, compose.campaign_name).to_string()}</label>
+                            <input id="bulk-campaign-name" type="text" placeholder=t_string!(i18n, compose.campaign_name)
                                 prop:value=move || new_campaign.get() on:input=move |ev| new_campaign.set(event_target_value(&ev)) />
                         </Show>
                     </div>
                 </section>
             </div>
             <section class="preview" aria-labelledby="preview-title">
-                <h2 id="preview-title">{t!(i18n, bulk.preview)}</h2>
+                <h2 id="preview-title">{t_string!(i18n, bulk.preview).to_string()}</h2>
                 <table class="preview-list">
                     <thead>
                         <tr>
-                            <th scope="col">{t!(i18n, list.recipient)}</th>
-                            <th scope="col">{t!(i18n, list.subject)}</th>
-                            <th scope="col"><span class="visually-hidden">{t!(i18n, list.actions)}</span></th>
+                            <th scope="col">{t_string!(i18n, list.recipient).to_string()}</th>
+                            <th scope="col">{t_string!(i18n, list.subject).to_string()}</th>
+                            <th scope="col"><span class="visually-hidden">{t_string!(i18n, list.actions).to_string()}</span></th>
                         </tr>
                     </thead>
                     <tbody>
@@ -463,13 +463,13 @@ pub fn BulkPage() -> impl IntoView {
                                 <tr class:problem=rendered.is_err()>
                                     <td>{name}<span class="address">{p.email.to_string()}</span></td>
                                     <td>{match &rendered { Ok((s, _)) => s.clone(), Err(e) => e.clone() }}
-                                        {edited.then(|| view! { <span class="badge">{t!(i18n, bulk.edited)}</span> })}</td>
+                                        {edited.then(|| view! { <span class="badge">{t_string!(i18n, bulk.edited).to_string()}</span> })}</td>
                                     <td>
-                                        <button type="button" class="button ghost" on:click=move |_| previewing.set(Some(id))>{t!(i18n, bulk.preview_one)}</button>
+                                        <button type="button" class="button ghost" on:click=move |_| previewing.set(Some(id))>{t_string!(i18n, bulk.preview_one).to_string()}</button>
                                         <button type="button" class="button ghost" on:click=move |_| {
                                             overrides.update(|o| { o.entry(id).or_insert_with(|| Override { subject: subject.get_untracked(), html: html.get_untracked() }); });
                                             previewing.set(Some(id));
-                                        }>{t!(i18n, bulk.edit_one)}</button>
+                                        }>{t_string!(i18n, bulk.edit_one).to_string()}</button>
                                     </td>
                                 </tr>
                             }
@@ -499,22 +499,22 @@ pub fn BulkPage() -> impl IntoView {
                                 });
                                 view! {
                                     <div class="field">
-                                        <label for="own-subject">{t!(i18n, bulk.own_subject)}</label>
+                                        <label for="own-subject">{t_string!(i18n, bulk.own_subject).to_string()}</label>
                                         <input id="own-subject" type="text" prop:value=o.subject.clone() on:input=move |ev| {
                                             let v = event_target_value(&ev);
                                             overrides.update(|all| if let Some(x) = all.get_mut(&id) { x.subject = v; });
                                         } />
                                     </div>
                                     <div class="field">
-                                        <span class="label" id="own-body-label">{t!(i18n, bulk.own_body)}</span>
+                                        <span class="label" id="own-body-label">{t_string!(i18n, bulk.own_body).to_string()}</span>
                                         <Editor html=own_html labelled_by="own-body-label" />
                                     </div>
                                     <button type="button" class="button ghost" on:click=move |_| {
                                         overrides.update(|all| { all.remove(&id); });
-                                    }>{t!(i18n, bulk.drop_edit)}</button>
+                                    }>{t_string!(i18n, bulk.drop_edit).to_string()}</button>
                                 }
                             })}
-                            <button type="button" class="button ghost" on:click=move |_| previewing.set(None)>{t!(i18n, common.close)}</button>
+                            <button type="button" class="button ghost" on:click=move |_| previewing.set(None)>{t_string!(i18n, common.close).to_string()}</button>
                         </div>
                     }
                 })}
@@ -522,16 +522,16 @@ pub fn BulkPage() -> impl IntoView {
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <Show when=move || schedule_open.get()>
                 <fieldset class="schedule">
-                    <legend>{t!(i18n, compose.schedule_legend)}</legend>
-                    <label for="bulk-date">{t!(i18n, compose.date)}</label>
+                    <legend>{t_string!(i18n, compose.schedule_legend).to_string()}</legend>
+                    <label for="bulk-date">{t_string!(i18n, compose.date).to_string()}</label>
                     <input id="bulk-date" type="date" prop:value=move || date.get() on:input=move |ev| date.set(event_target_value(&ev)) />
-                    <label for="bulk-time">{t!(i18n, compose.time)}</label>
+                    <label for="bulk-time">{t_string!(i18n, compose.time).to_string()}</label>
                     <input id="bulk-time" type="time" prop:value=move || time.get() on:input=move |ev| time.set(event_target_value(&ev)) />
-                    <label for="bulk-zone">{t!(i18n, compose.zone)}</label>
+                    <label for="bulk-zone">{t_string!(i18n, compose.zone).to_string()}</label>
                     <select id="bulk-zone" prop:value=move || zone.get() on:change=move |ev| zone.set(event_target_value(&ev))>
                         {zones.iter().map(|z| view! { <option value=*z>{*z}</option> }).collect_view()}
                     </select>
-                    <button type="button" class="button primary" on:click=move |_| send(true)>{t!(i18n, compose.schedule_confirm)}</button>
+                    <button type="button" class="button primary" on:click=move |_| send(true)>{t_string!(i18n, compose.schedule_confirm).to_string()}</button>
                 </fieldset>
             </Show>
             <div class="form-actions">
@@ -539,7 +539,7 @@ pub fn BulkPage() -> impl IntoView {
                     {move || t_string!(i18n, bulk.send_now, count = chosen.with(|c| c.len()) as u32).to_string()}
                 </button>
                 <button type="button" class="button" aria-expanded=move || schedule_open.get().to_string() on:click=move |_| schedule_open.update(|o| *o = !*o)>
-                    {t!(i18n, compose.schedule)}
+                    {t_string!(i18n, compose.schedule).to_string()}
                 </button>
             </div>
         </section>

@@ -354,7 +354,7 @@ pub fn ComposePage() -> impl IntoView {
                 {move || if editing.get().is_some() { t_string!(i18n, compose.edit_title) } else { t_string!(i18n, compose.title) }}
             </h1>
             <Show when=not_editable>
-                <p class="error" role="alert">{t!(i18n, compose.not_editable)}</p>
+                <p class="error" role="alert">{t_string!(i18n, compose.not_editable).to_string()}</p>
             </Show>
             <form
                 class="compose-form"
@@ -393,18 +393,18 @@ pub fn ComposePage() -> impl IntoView {
                     error=Signal::derive(error_text(|e| e.subject.clone()))
                 />
                 <div class="field">
-                    <label for="compose-campaign">{t!(i18n, compose.campaign)}</label>
+                    <label for="compose-campaign">{t_string!(i18n, compose.campaign).to_string()}</label>
                     <select id="compose-campaign" prop:value=campaign_value on:change=campaign_input>
-                        <option value="">{t!(i18n, compose.no_campaign)}</option>
+                        <option value="">{t_string!(i18n, compose.no_campaign).to_string()}</option>
                         {move || campaigns().into_iter().map(|c| view! { <option value=c.id.to_string()>{c.name}</option> }).collect_view()}
-                        <option value="new">{t!(i18n, compose.new_campaign)}</option>
+                        <option value="new">{t_string!(i18n, compose.new_campaign).to_string()}</option>
                     </select>
                     <Show when=move || form.with(|f| f.campaign == "new")>
-                        <label for="compose-campaign-name" class="visually-hidden">{t!(i18n, compose.campaign_name)}</label>
+                        <label for="compose-campaign-name" class="visually-hidden">{t_string!(i18n, compose.campaign_name).to_string()}</label>
                         <input
                             id="compose-campaign-name"
                             type="text"
-                            placeholder=move || t_string!(i18n, compose.campaign_name)
+                            placeholder=t_string!(i18n, compose.campaign_name)
                             prop:value=new_campaign_value
                             on:input=new_campaign_input
                         />
@@ -412,19 +412,19 @@ pub fn ComposePage() -> impl IntoView {
                     </Show>
                 </div>
                 <div class="field">
-                    <span class="label" id="compose-body-label">{t!(i18n, compose.body)}</span>
+                    <span class="label" id="compose-body-label">{t_string!(i18n, compose.body).to_string()}</span>
                     <Show when=move || ready.get()>
                         <Editor html=editor_html labelled_by="compose-body-label" />
                     </Show>
                 </div>
                 <Show when=move || schedule_open.get()>
                     <fieldset class="schedule" class:invalid=move || errors.with(|e| e.schedule.is_some())>
-                        <legend>{t!(i18n, compose.schedule_legend)}</legend>
-                        <label for="compose-date">{t!(i18n, compose.date)}</label>
+                        <legend>{t_string!(i18n, compose.schedule_legend).to_string()}</legend>
+                        <label for="compose-date">{t_string!(i18n, compose.date).to_string()}</label>
                         <input id="compose-date" type="date" prop:value=date_value on:input=date_input />
-                        <label for="compose-time">{t!(i18n, compose.time)}</label>
+                        <label for="compose-time">{t_string!(i18n, compose.time).to_string()}</label>
                         <input id="compose-time" type="time" prop:value=time_value on:input=time_input />
-                        <label for="compose-zone">{t!(i18n, compose.zone)}</label>
+                        <label for="compose-zone">{t_string!(i18n, compose.zone).to_string()}</label>
                         <select id="compose-zone" prop:value=zone_value on:change=zone_input>
                             {zones.iter().map(|z| view! { <option value=*z>{*z}</option> }).collect_view()}
                         </select>
@@ -435,14 +435,14 @@ pub fn ComposePage() -> impl IntoView {
                             disabled=move || busy.get()
                             on:click=move |_| run(Intent::Schedule)
                         >
-                            {t!(i18n, compose.schedule_confirm)}
+                            {t_string!(i18n, compose.schedule_confirm).to_string()}
                         </button>
                     </fieldset>
                 </Show>
                 {move || refused.get().map(|r| view! { <p class="error" role="alert">{r}</p> })}
                 <div class="form-actions">
                     <button type="submit" class="button primary" disabled=move || busy.get() || not_editable()>
-                        {t!(i18n, compose.send_now)}
+                        {t_string!(i18n, compose.send_now).to_string()}
                     </button>
                     <button
                         type="button"
@@ -451,7 +451,7 @@ pub fn ComposePage() -> impl IntoView {
                         disabled=not_editable
                         on:click=move |_| schedule_open.update(|o| *o = !*o)
                     >
-                        {t!(i18n, compose.schedule)}
+                        {t_string!(i18n, compose.schedule).to_string()}
                     </button>
                     <Show when=can_draft>
                         <button
@@ -460,10 +460,10 @@ pub fn ComposePage() -> impl IntoView {
                             disabled=move || busy.get() || not_editable()
                             on:click=move |_| run(Intent::SaveDraft)
                         >
-                            {t!(i18n, compose.save_draft)}
+                            {t_string!(i18n, compose.save_draft).to_string()}
                         </button>
                     </Show>
-                    <a class="button ghost" href="/emails">{t!(i18n, common.cancel)}</a>
+                    <a class="button ghost" href="/emails">{t_string!(i18n, common.cancel).to_string()}</a>
                 </div>
             </form>
         </section>

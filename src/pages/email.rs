@@ -116,8 +116,8 @@ pub fn EmailPage() -> impl IntoView {
                 loaded.get().map(move |found| match found {
                     None => view! {
                         <section class="email-page">
-                            <h1>{t!(i18n, email.not_found)}</h1>
-                            <p><a href="/emails">{t!(i18n, email.back)}</a></p>
+                            <h1>{t_string!(i18n, email.not_found).to_string()}</h1>
+                            <p><a href="/emails">{t_string!(i18n, email.back).to_string()}</a></p>
                         </section>
                     }.into_any(),
                     Some((record, events)) => {
@@ -156,19 +156,19 @@ pub fn EmailPage() -> impl IntoView {
                                 <p class="back"><a href=format!("/emails/{folder}")>{move || labels::folder(i18n, folder)}</a></p>
                                 <h1 id="email-subject">{if email.subject.is_empty() { t_string!(i18n, list.no_subject).to_string() } else { email.subject.clone() }}</h1>
                                 <dl class="headers">
-                                    <dt>{t!(i18n, email.from)}</dt><dd>{email.sender.to_string()}</dd>
-                                    <dt>{t!(i18n, email.to)}</dt><dd>{recipient}</dd>
+                                    <dt>{t_string!(i18n, email.from).to_string()}</dt><dd>{email.sender.to_string()}</dd>
+                                    <dt>{t_string!(i18n, email.to).to_string()}</dt><dd>{recipient}</dd>
                                     {(!email.cc.is_empty()).then(|| view! {
-                                        <dt>{t!(i18n, email.cc)}</dt>
+                                        <dt>{t_string!(i18n, email.cc).to_string()}</dt>
                                         <dd>{email.cc.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ")}</dd>
                                     })}
-                                    {campaign.map(|c| view! { <dt>{t!(i18n, list.campaign)}</dt><dd>{c}</dd> })}
-                                    <dt>{t!(i18n, list.status)}</dt>
+                                    {campaign.map(|c| view! { <dt>{t_string!(i18n, list.campaign).to_string()}</dt><dd>{c}</dd> })}
+                                    <dt>{t_string!(i18n, list.status).to_string()}</dt>
                                     <dd>
                                         <span class=format!("status status-{}", folder.sub_slug())>{move || labels::folder(i18n, folder)}</span>
                                         {email.status_reason.clone().map(|r| view! { <span class="reason">{r}</span> })}
                                     </dd>
-                                    <dt>{t!(i18n, email.engagement)}</dt>
+                                    <dt>{t_string!(i18n, email.engagement).to_string()}</dt>
                                     <dd>
                                         {move || [
                                             t_string!(i18n, list.views, count = engagement.views_human).to_string(),
@@ -180,11 +180,11 @@ pub fn EmailPage() -> impl IntoView {
                                             clicks_raw = engagement.clicks_raw, clicks = engagement.clicks_human).to_string()}</span>
                                     </dd>
                                     {email.schedule.as_ref().filter(|_| email.status == domain::Status::Scheduled).map(|s| { let at = s.at; let when = when.clone(); view! {
-                                        <dt>{t!(i18n, list.scheduled_for)}</dt><dd>{move || when(at)}</dd>
+                                        <dt>{t_string!(i18n, list.scheduled_for).to_string()}</dt><dd>{move || when(at)}</dd>
                                     }})}
                                 </dl>
-                                <div class="actions-bar" role="toolbar" aria-label=move || t_string!(i18n, list.actions)>{buttons}</div>
-                                <h2 class="visually-hidden">{t!(i18n, email.body)}</h2>
+                                <div class="actions-bar" role="toolbar" aria-label=t_string!(i18n, list.actions)>{buttons}</div>
+                                <h2 class="visually-hidden">{t_string!(i18n, email.body).to_string()}</h2>
                                 <BodyFrame html=email.html_body.clone() text=email.text_body.clone() title=t_string!(i18n, email.body).to_string() />
                                 <section class="timeline" aria-labelledby="timeline-title">
                                     <h2 id="timeline-title">{timeline_title}</h2>
@@ -208,7 +208,7 @@ pub fn EmailPage() -> impl IntoView {
                             </article>
                         }.into_any()
                     }
-                }).unwrap_or_else(|| view! { <p class="loading">{t!(i18n, common.loading)}</p> }.into_any())
+                }).unwrap_or_else(|| view! { <p class="loading">{t_string!(i18n, common.loading).to_string()}</p> }.into_any())
             }}
     }
 }

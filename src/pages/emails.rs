@@ -265,7 +265,7 @@ pub fn EmailsPage() -> impl IntoView {
             let (previous, next) = (previous.clone(), next.clone());
             view! {
             <section class="emails" aria-labelledby="emails-title">
-                <h1 id="emails-title" class="visually-hidden">{t!(i18n, nav.emails)}</h1>
+                <h1 id="emails-title" class="visually-hidden">{t_string!(i18n, nav.emails).to_string()}</h1>
                 <FolderTabs folder=Signal::derive(current) counts=state.counts />
                 <div
                     class="folder-panel"
@@ -274,7 +274,7 @@ pub fn EmailsPage() -> impl IntoView {
                     aria-labelledby=move || format!("tab-{}", current().sub_slug())
                 >
                     <Show when=move || !selected.with(HashSet::is_empty)>
-                        <div class="selection-bar" role="toolbar" aria-label=move || t_string!(i18n, list.selection)>
+                        <div class="selection-bar" role="toolbar" aria-label=t_string!(i18n, list.selection)>
                             <span>{move || t_string!(i18n, list.selected, count = selected.with(|s| s.len()) as u32).to_string()}</span>
                             {move || bulk_actions().into_iter().map(|action| view! {
                                 <button
@@ -291,7 +291,7 @@ pub fn EmailsPage() -> impl IntoView {
                                 </button>
                             }).collect_view()}
                             <button type="button" class="button ghost" on:click=move |_| selected.set(HashSet::new())>
-                                {t!(i18n, list.clear_selection)}
+                                {t_string!(i18n, list.clear_selection).to_string()}
                             </button>
                         </div>
                     </Show>
@@ -311,7 +311,7 @@ pub fn EmailsPage() -> impl IntoView {
                             on_action=on_action
                         />
                         </div>
-                        <nav class="pager" aria-label=move || t_string!(i18n, list.pages)>
+                        <nav class="pager" aria-label=t_string!(i18n, list.pages)>
                             <span class="range">{range}</span>
                             <button
                                 type="button"
@@ -319,7 +319,7 @@ pub fn EmailsPage() -> impl IntoView {
                                 disabled=on_first
                                 on:click=previous.clone()
                             >
-                                {t!(i18n, list.previous)}
+                                {t_string!(i18n, list.previous).to_string()}
                             </button>
                             <button
                                 type="button"
@@ -327,12 +327,12 @@ pub fn EmailsPage() -> impl IntoView {
                                 disabled=on_last
                                 on:click=next.clone()
                             >
-                                {t!(i18n, list.next)}
+                                {t_string!(i18n, list.next).to_string()}
                             </button>
                         </nav>
                     </Show>
                     {move || (current() == Folder::InProgress && total() > 0).then(|| view! {
-                        <p class="notice-inline">{t!(i18n, list.in_progress_note)}</p>
+                        <p class="notice-inline">{t_string!(i18n, list.in_progress_note).to_string()}</p>
                     })}
                 </div>
             </section>
@@ -341,10 +341,10 @@ pub fn EmailsPage() -> impl IntoView {
         }
         false => view! {
             <section class="emails">
-                <h1>{t!(i18n, list.no_such_folder)}</h1>
+                <h1>{t_string!(i18n, list.no_such_folder).to_string()}</h1>
                 <p>
-                    {t!(i18n, list.no_such_folder_text)} " "
-                    <a href="/emails/sent/delivered">{t!(i18n, list.open_delivered)}</a>
+                    {t_string!(i18n, list.no_such_folder_text).to_string()} " "
+                    <a href="/emails/sent/delivered">{t_string!(i18n, list.open_delivered).to_string()}</a>
                 </p>
             </section>
         }

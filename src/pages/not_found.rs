@@ -9,9 +9,9 @@ pub fn NotFound() -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <section>
-            <h1>{t!(i18n, common.not_found)}</h1>
+            <h1>{t_string!(i18n, common.not_found).to_string()}</h1>
             <p>
-                <a href="/emails">{t!(i18n, email.back)}</a>
+                <a href="/emails">{t_string!(i18n, email.back).to_string()}</a>
             </p>
         </section>
     }

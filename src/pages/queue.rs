@@ -166,14 +166,14 @@ pub fn QueuePage() -> impl IntoView {
     let locale = move || tag(i18n.get_locale());
     view! {
         <section class="queue" aria-labelledby="queue-title">
-            <h1 id="queue-title">{t!(i18n, queue.title)}</h1>
+            <h1 id="queue-title">{t_string!(i18n, queue.title).to_string()}</h1>
             {move || match task() {
                 None => {
                     let t = tally.get();
                     view! {
                         <div class="queue-done" role="status">
                             <p>{t_string!(i18n, queue.finished, done = t.done, skipped = t.skipped, snoozed = t.snoozed).to_string()}</p>
-                            <a class="button primary" href="/tasks">{t!(i18n, queue.back_to_board)}</a>
+                            <a class="button primary" href="/tasks">{t_string!(i18n, queue.back_to_board).to_string()}</a>
                         </div>
                     }.into_any()
                 }
@@ -181,30 +181,30 @@ pub fn QueuePage() -> impl IntoView {
             }}
             <div class="queue-actions">
                 <button type="button" class="button primary" disabled=move || task().is_none() on:click=move |_| step(QueueStep::Done)>
-                    {t!(i18n, queue.done)} <kbd>"D"</kbd>
+                    {t_string!(i18n, queue.done).to_string()} <kbd>"D"</kbd>
                 </button>
                 <button type="button" class="button" disabled=move || task().is_none() on:click=move |_| step(QueueStep::Skip)>
-                    {t!(i18n, queue.skip)} <kbd>"S"</kbd>
+                    {t_string!(i18n, queue.skip).to_string()} <kbd>"S"</kbd>
                 </button>
                 <button type="button" class="button" disabled=move || task().is_none() on:click=move |_| step(QueueStep::Snooze { choice: Snooze::Tomorrow })>
-                    {t!(i18n, queue.snooze)} <kbd>"Z"</kbd>
+                    {t_string!(i18n, queue.snooze).to_string()} <kbd>"Z"</kbd>
                 </button>
                 <button type="button" class="button ghost" disabled=move || task().is_none() on:click=move |_| step(QueueStep::Pass)>
-                    {t!(i18n, queue.next)} <kbd>"N"</kbd>
+                    {t_string!(i18n, queue.next).to_string()} <kbd>"N"</kbd>
                 </button>
                 <button type="button" class="button ghost" on:click=move |_| back()>
-                    {t!(i18n, queue.previous)} <kbd>"P"</kbd>
+                    {t_string!(i18n, queue.previous).to_string()} <kbd>"P"</kbd>
                 </button>
                 <Show when=move || task().is_some_and(|t| t.task_type == TaskType::Email)>
                     <button type="button" class="button" on:click=move |_| write_email.with_value(|f| f())>
-                        {t!(i18n, queue.write_email)} <kbd>"E"</kbd>
+                        {t_string!(i18n, queue.write_email).to_string()} <kbd>"E"</kbd>
                     </button>
                 </Show>
                 <button type="button" class="button ghost" on:click=move |_| leave.with_value(|f| f())>
-                    {t!(i18n, queue.leave)} <kbd>"Esc"</kbd>
+                    {t_string!(i18n, queue.leave).to_string()} <kbd>"Esc"</kbd>
                 </button>
             </div>
-            <p class="hint">{t!(i18n, queue.keys_hint)}</p>
+            <p class="hint">{t_string!(i18n, queue.keys_hint).to_string()}</p>
         </section>
     }
 }
@@ -236,24 +236,24 @@ fn QueueCard(task: Task, position: usize, total: usize, locale: &'static str) ->
             <h2 id="queue-task-title">{task.title.clone()}</h2>
             {person.map(|p| view! {
                 <dl class="headers person-card">
-                    <dt>{t!(i18n, tasks.person)}</dt><dd>{p.display_name()}</dd>
+                    <dt>{t_string!(i18n, tasks.person).to_string()}</dt><dd>{p.display_name()}</dd>
                     {(!p.title.is_empty() || !p.company.is_empty()).then(|| view! {
-                        <dt>{t!(i18n, queue.company)}</dt><dd>{[p.title.clone(), p.company.clone()].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(", ")}</dd>
+                        <dt>{t_string!(i18n, queue.company).to_string()}</dt><dd>{[p.title.clone(), p.company.clone()].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(", ")}</dd>
                     })}
                     {(!p.phone.is_empty()).then(|| view! {
-                        <dt>{t!(i18n, queue.phone)}</dt><dd><a href=format!("tel:{}", p.phone)>{p.phone.clone()}</a></dd>
+                        <dt>{t_string!(i18n, queue.phone).to_string()}</dt><dd><a href=format!("tel:{}", p.phone)>{p.phone.clone()}</a></dd>
                     })}
-                    <dt>{t!(i18n, email.to)}</dt><dd><a href=format!("mailto:{}", p.email)>{p.email.to_string()}</a></dd>
-                    {local_time.map(|t| view! { <dt>{t!(i18n, queue.their_time)}</dt><dd>{t}</dd> })}
+                    <dt>{t_string!(i18n, email.to).to_string()}</dt><dd><a href=format!("mailto:{}", p.email)>{p.email.to_string()}</a></dd>
+                    {local_time.map(|t| view! { <dt>{t_string!(i18n, queue.their_time).to_string()}</dt><dd>{t}</dd> })}
                 </dl>
             })}
             {(!notes.is_empty()).then(|| view! {
                 <section class="talking-points" aria-labelledby="talking-points-title">
-                    <h3 id="talking-points-title">{t!(i18n, queue.talking_points)}</h3>
+                    <h3 id="talking-points-title">{t_string!(i18n, queue.talking_points).to_string()}</h3>
                     <p>{notes}</p>
                 </section>
             })}
-            {task.email.map(|e| view! { <p><a href=format!("/email/{e}")>{t!(i18n, tasks.linked_email)}</a></p> })}
+            {task.email.map(|e| view! { <p><a href=format!("/email/{e}")>{t_string!(i18n, tasks.linked_email).to_string()}</a></p> })}
         </article>
     }
 }

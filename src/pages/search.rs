@@ -290,7 +290,7 @@ pub fn SearchPage() -> impl IntoView {
                 let t = draft.get_untracked();
                 go.with_value(|g| g(&t, as_people.get_untracked(), None, 1));
             }>
-                <label for="search-query">{t!(i18n, search.text_label)}</label>
+                <label for="search-query">{t_string!(i18n, search.text_label).to_string()}</label>
                 <div class="search-row">
                     <input
                         id="search-query"
@@ -301,17 +301,17 @@ pub fn SearchPage() -> impl IntoView {
                         aria-describedby="search-query-help"
                         placeholder="campaign:\"Q4 launch\" viewed clicked -replied"
                     />
-                    <button type="submit" class="button primary">{t!(i18n, search.run)}</button>
+                    <button type="submit" class="button primary">{t_string!(i18n, search.run).to_string()}</button>
                 </div>
                 <p id="search-query-help" class="hint" class:error=move || error_text().is_some() aria-live="polite">
                     {move || error_text().unwrap_or_else(|| t_string!(i18n, search.text_hint).to_string())}
                 </p>
             </form>
-            <Show when=builder_fits fallback=move || view! { <p class="hint">{t!(i18n, search.builder_cannot)}</p> }>
+            <Show when=builder_fits fallback=move || view! { <p class="hint">{t_string!(i18n, search.builder_cannot).to_string()}</p> }>
                 <FilterBuilder rows=builder_rows on_change=on_builder />
             </Show>
             <div class="search-tools">
-                <div role="radiogroup" aria-label=move || t_string!(i18n, search.show_as) class="toggle">
+                <div role="radiogroup" aria-label=t_string!(i18n, search.show_as) class="toggle">
                     <button type="button" role="radio" aria-checked=move || (!as_people.get()).to_string()
                         on:click=move |_| go.with_value(|g| g(&text.get_untracked(), false, saved_id.get_untracked(), 1))>
                         {move || t_string!(i18n, search.emails, count = email_count() as u32).to_string()}
@@ -323,45 +323,45 @@ pub fn SearchPage() -> impl IntoView {
                 </div>
                 <Show when=move || saved_id.get().is_none() && parsed.with(Result::is_ok)>
                     <Show when=move || saving.get() fallback=move || view! {
-                        <button type="button" class="button" on:click=move |_| saving.set(true)>{t!(i18n, search.save_as)}</button>
+                        <button type="button" class="button" on:click=move |_| saving.set(true)>{t_string!(i18n, search.save_as).to_string()}</button>
                     }>
-                        <label for="save-name" class="visually-hidden">{t!(i18n, search.save_name)}</label>
-                        <input id="save-name" type="text" placeholder=move || t_string!(i18n, search.save_name)
+                        <label for="save-name" class="visually-hidden">{t_string!(i18n, search.save_name).to_string()}</label>
+                        <input id="save-name" type="text" placeholder=t_string!(i18n, search.save_name)
                             prop:value=move || save_name.get() on:input=move |ev| save_name.set(event_target_value(&ev)) />
-                        <button type="button" class="button primary" on:click=save_as>{t!(i18n, search.save)}</button>
+                        <button type="button" class="button primary" on:click=save_as>{t_string!(i18n, search.save).to_string()}</button>
                     </Show>
                 </Show>
                 <Show when=move || saved_id.get().is_some()>
                     <Show when=move || renaming.get() fallback=move || view! {
-                        <button type="button" class="button" on:click=move |_| { save_name.set(current_saved().map(|s| s.name).unwrap_or_default()); renaming.set(true); }>{t!(i18n, search.rename)}</button>
+                        <button type="button" class="button" on:click=move |_| { save_name.set(current_saved().map(|s| s.name).unwrap_or_default()); renaming.set(true); }>{t_string!(i18n, search.rename).to_string()}</button>
                     }>
-                        <label for="rename" class="visually-hidden">{t!(i18n, search.save_name)}</label>
+                        <label for="rename" class="visually-hidden">{t_string!(i18n, search.save_name).to_string()}</label>
                         <input id="rename" type="text" prop:value=move || save_name.get() on:input=move |ev| save_name.set(event_target_value(&ev)) />
-                        <button type="button" class="button primary" on:click=rename>{t!(i18n, search.save)}</button>
+                        <button type="button" class="button primary" on:click=rename>{t_string!(i18n, search.save).to_string()}</button>
                     </Show>
-                    <button type="button" class="button danger" on:click=delete_saved>{t!(i18n, actions.delete)}</button>
+                    <button type="button" class="button danger" on:click=delete_saved>{t_string!(i18n, actions.delete).to_string()}</button>
                 </Show>
             </div>
             <Show when=move || !state.search.ready.get()>
-                <p class="loading" role="status">{t!(i18n, search.preparing)}</p>
+                <p class="loading" role="status">{t_string!(i18n, search.preparing).to_string()}</p>
             </Show>
             <Show when=move || !selected_people.with(BTreeSet::is_empty)>
-                <div class="selection-bar" role="toolbar" aria-label=move || t_string!(i18n, search.retarget)>
+                <div class="selection-bar" role="toolbar" aria-label=t_string!(i18n, search.retarget)>
                     <span>{move || t_string!(i18n, search.people_selected, count = selected_people.with(|s| s.len()) as u32).to_string()}</span>
-                    <button type="button" class="button primary" on:click=move |_| retarget_send.with_value(|f| f())>{t!(i18n, search.send_to_selected)}</button>
-                    <label for="retarget-type">{t!(i18n, tasks.type_label)}</label>
+                    <button type="button" class="button primary" on:click=move |_| retarget_send.with_value(|f| f())>{t_string!(i18n, search.send_to_selected).to_string()}</button>
+                    <label for="retarget-type">{t_string!(i18n, tasks.type_label).to_string()}</label>
                     <select id="retarget-type" prop:value=move || task_type.get() on:change=move |ev| task_type.set(event_target_value(&ev))>
                         {TaskType::ALL.into_iter().map(|ty| view! { <option value=ty.name()>{move || labels::task_type(i18n, ty)}</option> }).collect_view()}
                     </select>
-                    <button type="button" class="button" on:click=retarget_tasks>{t!(i18n, search.task_each)}</button>
-                    <button type="button" class="button ghost" on:click=move |_| selected_people.set(BTreeSet::new())>{t!(i18n, list.clear_selection)}</button>
+                    <button type="button" class="button" on:click=retarget_tasks>{t_string!(i18n, search.task_each).to_string()}</button>
+                    <button type="button" class="button ghost" on:click=move |_| selected_people.set(BTreeSet::new())>{t_string!(i18n, list.clear_selection).to_string()}</button>
                 </div>
             </Show>
             <div class="results" aria-live="polite">
                 {move || if as_people.get() {
                     let people = people_rows();
                     if people.is_empty() {
-                        return view! { <p class="empty">{t!(i18n, search.no_people)}</p> }.into_any();
+                        return view! { <p class="empty">{t_string!(i18n, search.no_people).to_string()}</p> }.into_any();
                     }
                     let all_ids: Vec<PersonId> = answer.with(|a| a.as_ref().map(|(_, p)| p.clone()).unwrap_or_default());
                     view! {
@@ -369,7 +369,7 @@ pub fn SearchPage() -> impl IntoView {
                         <table class="people-list">
                             <thead><tr>
                                 <th scope="col" class="select">
-                                    <input type="checkbox" aria-label=move || t_string!(i18n, search.select_all_people)
+                                    <input type="checkbox" aria-label=t_string!(i18n, search.select_all_people)
                                         prop:checked=move || { let n = all_ids.len(); n > 0 && selected_people.with(|s| s.len() >= n.min(MAX_RETARGET)) }
                                         on:change={
                                             let all_ids = answer.with(|a| a.as_ref().map(|(_, p)| p.clone()).unwrap_or_default());
@@ -380,9 +380,9 @@ pub fn SearchPage() -> impl IntoView {
                                             }
                                         } />
                                 </th>
-                                <th scope="col">{t!(i18n, search.person)}</th>
-                                <th scope="col">{t!(i18n, filters.company)}</th>
-                                <th scope="col">{t!(i18n, filters.tag)}</th>
+                                <th scope="col">{t_string!(i18n, search.person).to_string()}</th>
+                                <th scope="col">{t_string!(i18n, filters.company).to_string()}</th>
+                                <th scope="col">{t_string!(i18n, filters.tag).to_string()}</th>
                             </tr></thead>
                             <tbody>
                                 {people.into_iter().map(|p| {
@@ -398,7 +398,7 @@ pub fn SearchPage() -> impl IntoView {
                                                 <span class="name">{name}</span>
                                                 <span class="address">{p.email.to_string()}</span>
                                                 <Show when=move || opened_new.with(|n| n.contains(&id))>
-                                                    <span class="badge">{t!(i18n, search.new_badge)}</span>
+                                                    <span class="badge">{t_string!(i18n, search.new_badge).to_string()}</span>
                                                 </Show>
                                             </td>
                                             <td>{p.company.clone()}</td>
@@ -412,7 +412,7 @@ pub fn SearchPage() -> impl IntoView {
                     }.into_any()
                 } else {
                     if email_count() == 0 {
-                        return view! { <p class="empty">{t!(i18n, search.no_emails)}</p> }.into_any();
+                        return view! { <p class="empty">{t_string!(i18n, search.no_emails).to_string()}</p> }.into_any();
                     }
                     view! {
                         <div class="table-scroll">
@@ -428,15 +428,15 @@ pub fn SearchPage() -> impl IntoView {
                     }.into_any()
                 }}
             </div>
-            <nav class="pager" aria-label=move || t_string!(i18n, list.pages)>
+            <nav class="pager" aria-label=t_string!(i18n, list.pages)>
                 <span class="range">{move || t_string!(i18n, search.page, n = page.get(), total = pages()).to_string()}</span>
                 <button type="button" class="button" disabled=on_first
                     on:click=move |_| go.with_value(|g| g(&text.get_untracked(), as_people.get_untracked(), saved_id.get_untracked(), page.get_untracked() - 1))>
-                    {t!(i18n, list.previous)}
+                    {t_string!(i18n, list.previous).to_string()}
                 </button>
                 <button type="button" class="button" disabled=on_last
                     on:click=move |_| go.with_value(|g| g(&text.get_untracked(), as_people.get_untracked(), saved_id.get_untracked(), page.get_untracked() + 1))>
-                    {t!(i18n, list.next)}
+                    {t_string!(i18n, list.next).to_string()}
                 </button>
             </nav>
         </section>

@@ -41,9 +41,9 @@ pub fn SettingsPage() -> impl IntoView {
     };
     view! {
         <section class="settings" aria-labelledby="settings-title">
-            <h1 id="settings-title">{t!(i18n, settings.title)}</h1>
+            <h1 id="settings-title">{t_string!(i18n, settings.title).to_string()}</h1>
             <div class="field">
-                <label for="settings-language">{t!(i18n, settings.language)}</label>
+                <label for="settings-language">{t_string!(i18n, settings.language).to_string()}</label>
                 <select
                     id="settings-language"
                     prop:value=language
@@ -54,14 +54,14 @@ pub fn SettingsPage() -> impl IntoView {
                         save(s);
                     }
                 >
-                    <option value="">{t!(i18n, settings.browser_language)}</option>
+                    <option value="">{t_string!(i18n, settings.browser_language).to_string()}</option>
                     <option value="en" lang="en">"English"</option>
                     <option value="pt-BR" lang="pt-BR">"Português (Brasil)"</option>
                     <option value="it" lang="it">"Italiano"</option>
                 </select>
             </div>
             <div class="field">
-                <label for="settings-zone">{t!(i18n, settings.time_zone)}</label>
+                <label for="settings-zone">{t_string!(i18n, settings.time_zone).to_string()}</label>
                 <select
                     id="settings-zone"
                     prop:value=zone
@@ -76,9 +76,9 @@ pub fn SettingsPage() -> impl IntoView {
                     {zones.iter().map(|z| view! { <option value=*z>{*z}</option> }).collect_view()}
                 </select>
             </div>
-            <h2>{t!(i18n, settings.account)}</h2>
+            <h2>{t_string!(i18n, settings.account).to_string()}</h2>
             <p>{move || state.session.with(|s| s.as_ref().map(|s| t_string!(i18n, settings.signed_in_as, email = s.email.clone(), endpoint = s.endpoint.clone()).to_string()))}</p>
-            <button type="button" class="button danger" on:click=sign_out>{t!(i18n, settings.sign_out)}</button>
+            <button type="button" class="button danger" on:click=sign_out>{t_string!(i18n, settings.sign_out).to_string()}</button>
         </section>
     }
 }

@@ -58,14 +58,14 @@ pub fn SignInPage() -> impl IntoView {
     view! {
         <main class="sign-in" id="main">
             <h1>"Command Center"</h1>
-            <p>{t!(i18n, signin.intro)}</p>
+            <p>{t_string!(i18n, signin.intro).to_string()}</p>
             <form on:submit=submit novalidate>
                 <div class="field">
-                    <label for="signin-endpoint">{t!(i18n, signin.endpoint)}</label>
+                    <label for="signin-endpoint">{t_string!(i18n, signin.endpoint).to_string()}</label>
                     <input id="signin-endpoint" type="url" prop:value=move || endpoint.get() on:input=move |ev| endpoint.set(event_target_value(&ev)) />
                 </div>
                 <div class="field">
-                    <label for="signin-token">{t!(i18n, signin.token)}</label>
+                    <label for="signin-token">{t_string!(i18n, signin.token).to_string()}</label>
                     <input
                         id="signin-token"
                         type="password"
@@ -73,10 +73,10 @@ pub fn SignInPage() -> impl IntoView {
                         prop:value=move || token.get()
                         on:input=move |ev| token.set(event_target_value(&ev))
                     />
-                    <p class="hint">{t!(i18n, signin.token_hint)}</p>
+                    <p class="hint">{t_string!(i18n, signin.token_hint).to_string()}</p>
                 </div>
                 {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-                <button type="submit" class="button primary" disabled=move || busy.get()>{t!(i18n, signin.submit)}</button>
+                <button type="submit" class="button primary" disabled=move || busy.get()>{t_string!(i18n, signin.submit).to_string()}</button>
             </form>
         </main>
     }

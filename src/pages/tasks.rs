@@ -279,11 +279,11 @@ pub fn TasksPage() -> impl IntoView {
     view! {
         <section class="tasks" aria-labelledby="tasks-title">
             <div class="page-head">
-                <h1 id="tasks-title">{t!(i18n, nav.tasks)}</h1>
+                <h1 id="tasks-title">{t_string!(i18n, nav.tasks).to_string()}</h1>
                 <button type="button" class="button primary" on:click=move |_| {
                     let today = domain::task::local_today(state.now(), state.tz());
                     editing.set(Some(Draft { task_type: TaskType::Call.name().into(), priority: Priority::Normal.name().into(), date: input_date(today), ..Draft::default() }));
-                }>{t!(i18n, tasks.create)}</button>
+                }>{t_string!(i18n, tasks.create).to_string()}</button>
                 <button type="button" class="button" disabled=move || due_now() == 0 on:click={
                     let navigate = navigate.clone();
                     move |_| navigate("/tasks/queue", NavigateOptions::default())
@@ -292,7 +292,7 @@ pub fn TasksPage() -> impl IntoView {
                 </button>
             </div>
             <fieldset class="filters">
-                <legend>{t!(i18n, tasks.filters)}</legend>
+                <legend>{t_string!(i18n, tasks.filters).to_string()}</legend>
                 {TaskType::ALL.into_iter().map(|ty| view! {
                     <label class="chip">
                         <input type="checkbox" prop:checked=move || types.with(|t| t.contains(&ty))
@@ -310,27 +310,27 @@ pub fn TasksPage() -> impl IntoView {
                 }).collect_view()}
             </fieldset>
             <Show when=move || !selected.with(HashSet::is_empty)>
-                <div class="selection-bar" role="toolbar" aria-label=move || t_string!(i18n, tasks.selection)>
+                <div class="selection-bar" role="toolbar" aria-label=t_string!(i18n, tasks.selection)>
                     <span>{move || t_string!(i18n, tasks.selected, count = selected.with(|s| s.len()) as u32).to_string()}</span>
                     <button type="button" class="button" on:click=move |_| {
                         let ids: Vec<TaskId> = selected.get_untracked().into_iter().collect();
                         selected.set(HashSet::new());
                         change_tasks(state, i18n, &ids, |t| t.complete(state.now()));
-                    }>{t!(i18n, tasks.complete)}</button>
-                    <label for="bulk-reschedule">{t!(i18n, tasks.reschedule_to)}</label>
+                    }>{t_string!(i18n, tasks.complete).to_string()}</button>
+                    <label for="bulk-reschedule">{t_string!(i18n, tasks.reschedule_to).to_string()}</label>
                     <input id="bulk-reschedule" type="date" prop:value=move || reschedule_date.get() on:input=move |ev| reschedule_date.set(event_target_value(&ev)) />
                     <button type="button" class="button" on:click=move |_| {
                         let Some(date) = parse_input_date(&reschedule_date.get_untracked()) else { return };
                         let ids: Vec<TaskId> = selected.get_untracked().into_iter().collect();
                         selected.set(HashSet::new());
                         change_tasks(state, i18n, &ids, |t| t.reschedule(Due::on(date), state.now()));
-                    }>{t!(i18n, tasks.reschedule)}</button>
+                    }>{t_string!(i18n, tasks.reschedule).to_string()}</button>
                     <button type="button" class="button danger" on:click=move |_| {
                         let ids: Vec<TaskId> = selected.get_untracked().into_iter().collect();
                         selected.set(HashSet::new());
                         delete(state, i18n, ids);
-                    }>{t!(i18n, actions.delete)}</button>
-                    <button type="button" class="button ghost" on:click=move |_| selected.set(HashSet::new())>{t!(i18n, list.clear_selection)}</button>
+                    }>{t_string!(i18n, actions.delete).to_string()}</button>
+                    <button type="button" class="button ghost" on:click=move |_| selected.set(HashSet::new())>{t_string!(i18n, list.clear_selection).to_string()}</button>
                 </div>
             </Show>
             {move || editing.get().map(|draft| {
@@ -339,47 +339,47 @@ pub fn TasksPage() -> impl IntoView {
                     <form class="task-editor" on:submit=move |ev| { ev.prevent_default(); save_editor(()); } aria-labelledby="task-editor-title">
                         <h2 id="task-editor-title">{if draft.id.is_some() { t_string!(i18n, tasks.edit_title) } else { t_string!(i18n, tasks.new_title) }}</h2>
                         <div class="field">
-                            <label for="task-type">{t!(i18n, tasks.type_label)}</label>
+                            <label for="task-type">{t_string!(i18n, tasks.type_label).to_string()}</label>
                             <select id="task-type" prop:value=draft.task_type.clone() on:change=set(|d, v| d.task_type = v)>
                                 {TaskType::ALL.into_iter().map(|ty| view! { <option value=ty.name()>{move || labels::task_type(i18n, ty)}</option> }).collect_view()}
                             </select>
                         </div>
                         <div class="field">
-                            <label for="task-title">{t!(i18n, tasks.title_label)}</label>
+                            <label for="task-title">{t_string!(i18n, tasks.title_label).to_string()}</label>
                             <input id="task-title" type="text" prop:value=draft.title.clone() on:input=set(|d, v| d.title = v) />
                         </div>
                         <div class="field">
-                            <label for="task-notes">{t!(i18n, tasks.notes)}</label>
+                            <label for="task-notes">{t_string!(i18n, tasks.notes).to_string()}</label>
                             <textarea id="task-notes" rows="4" prop:value=draft.notes.clone() on:input=set(|d, v| d.notes = v)></textarea>
                         </div>
                         <div class="field-row">
                             <div class="field">
-                                <label for="task-date">{t!(i18n, tasks.due_date)}</label>
+                                <label for="task-date">{t_string!(i18n, tasks.due_date).to_string()}</label>
                                 <input id="task-date" type="date" prop:value=draft.date.clone() on:input=set(|d, v| d.date = v) />
                             </div>
                             <div class="field">
-                                <label for="task-time">{t!(i18n, tasks.due_time)}</label>
+                                <label for="task-time">{t_string!(i18n, tasks.due_time).to_string()}</label>
                                 <input id="task-time" type="time" prop:value=draft.time.clone() on:input=set(|d, v| d.time = v) />
                             </div>
                             <div class="field">
-                                <label for="task-priority">{t!(i18n, tasks.priority)}</label>
+                                <label for="task-priority">{t_string!(i18n, tasks.priority).to_string()}</label>
                                 <select id="task-priority" prop:value=draft.priority.clone() on:change=set(|d, v| d.priority = v)>
                                     {Priority::ALL.into_iter().map(|p| view! { <option value=p.name()>{move || labels::priority(i18n, p)}</option> }).collect_view()}
                                 </select>
                             </div>
                         </div>
                         <div class="field">
-                            <label for="task-person">{t!(i18n, tasks.person)}</label>
+                            <label for="task-person">{t_string!(i18n, tasks.person).to_string()}</label>
                             <select id="task-person" prop:value=draft.person.clone() on:change=set(|d, v| d.person = v)>
-                                <option value="">{t!(i18n, tasks.no_person)}</option>
+                                <option value="">{t_string!(i18n, tasks.no_person).to_string()}</option>
                                 {people().into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
                             </select>
                         </div>
-                        {draft.email.map(|e| view! { <p class="hint"><a href=format!("/email/{e}")>{t!(i18n, tasks.linked_email)}</a></p> })}
+                        {draft.email.map(|e| view! { <p class="hint"><a href=format!("/email/{e}")>{t_string!(i18n, tasks.linked_email).to_string()}</a></p> })}
                         {move || editor_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                         <div class="form-actions">
-                            <button type="submit" class="button primary">{t!(i18n, tasks.save)}</button>
-                            <button type="button" class="button ghost" on:click=move |_| editing.set(None)>{t!(i18n, common.cancel)}</button>
+                            <button type="submit" class="button primary">{t_string!(i18n, tasks.save).to_string()}</button>
+                            <button type="button" class="button ghost" on:click=move |_| editing.set(None)>{t_string!(i18n, common.cancel).to_string()}</button>
                         </div>
                     </form>
                 }
@@ -399,7 +399,7 @@ pub fn TasksPage() -> impl IntoView {
                             on:drop=move |ev: leptos::ev::DragEvent| { ev.prevent_default(); drop_on(column); }
                         >
                             <h2 id=heading_id>{column_label(i18n, column)} " " <span class="count">{count}</span></h2>
-                            {tasks.is_empty().then(|| view! { <p class="empty">{t!(i18n, tasks.column_empty)}</p> })}
+                            {tasks.is_empty().then(|| view! { <p class="empty">{t_string!(i18n, tasks.column_empty).to_string()}</p> })}
                             <ul class="cards">
                                 {tasks.into_iter().map(|task| view! {
                                     <TaskCard task=task selected=selected dragging=dragging editing=editing locale=Signal::derive(locale) />
@@ -466,26 +466,26 @@ fn TaskCard(
             }>{task.title.clone()}</button>
             {person.map(|p| view! { <span class="person">{p}</span> })}
             <span class="due">{move || due_text(&due, locale.get())}</span>
-            {task.email.map(|e| view! { <a class="linked" href=format!("/email/{e}")>{t!(i18n, tasks.linked_email)}</a> })}
+            {task.email.map(|e| view! { <a class="linked" href=format!("/email/{e}")>{t_string!(i18n, tasks.linked_email).to_string()}</a> })}
             <div class="card-actions">
                 {open.then(|| view! {
-                    <button type="button" class="quick" on:click=move |_| change_tasks(state, i18n, &[id], |t| t.complete(state.now()))>{t!(i18n, tasks.complete)}</button>
-                    <button type="button" class="quick" on:click=move |_| change_tasks(state, i18n, &[id], |t| t.skip(state.now()))>{t!(i18n, tasks.skip)}</button>
-                    <button type="button" class="quick" aria-expanded=move || menu.get().to_string() on:click=move |_| menu.update(|m| *m = !*m)>{t!(i18n, tasks.snooze)}</button>
+                    <button type="button" class="quick" on:click=move |_| change_tasks(state, i18n, &[id], |t| t.complete(state.now()))>{t_string!(i18n, tasks.complete).to_string()}</button>
+                    <button type="button" class="quick" on:click=move |_| change_tasks(state, i18n, &[id], |t| t.skip(state.now()))>{t_string!(i18n, tasks.skip).to_string()}</button>
+                    <button type="button" class="quick" aria-expanded=move || menu.get().to_string() on:click=move |_| menu.update(|m| *m = !*m)>{t_string!(i18n, tasks.snooze).to_string()}</button>
                 })}
                 {(!open).then(|| view! {
-                    <button type="button" class="quick" on:click=move |_| change_tasks(state, i18n, &[id], |t| t.reopen(state.now()))>{t!(i18n, tasks.reopen)}</button>
+                    <button type="button" class="quick" on:click=move |_| change_tasks(state, i18n, &[id], |t| t.reopen(state.now()))>{t_string!(i18n, tasks.reopen).to_string()}</button>
                 })}
-                <button type="button" class="quick danger" on:click=move |_| delete(state, i18n, vec![id])>{t!(i18n, actions.delete)}</button>
+                <button type="button" class="quick danger" on:click=move |_| delete(state, i18n, vec![id])>{t_string!(i18n, actions.delete).to_string()}</button>
             </div>
             <Show when=move || menu.get()>
-                <div class="snooze-menu" role="group" aria-label=move || t_string!(i18n, tasks.snooze)>
+                <div class="snooze-menu" role="group" aria-label=t_string!(i18n, tasks.snooze)>
                     {move || Snooze::quick_choices(state.now(), state.tz()).into_iter().map(|choice| view! {
                         <button type="button" class="quick" on:click=move |_| { menu.set(false); snooze(choice); }>{move || labels::snooze(i18n, choice)}</button>
                     }).collect_view()}
-                    <button type="button" class="quick" on:click=move |_| pick.update(|p| *p = !*p)>{t!(i18n, tasks.pick_date)}</button>
+                    <button type="button" class="quick" on:click=move |_| pick.update(|p| *p = !*p)>{t_string!(i18n, tasks.pick_date).to_string()}</button>
                     <Show when=move || pick.get()>
-                        <label class="visually-hidden" for=format!("pick-{id}")>{t!(i18n, tasks.pick_date)}</label>
+                        <label class="visually-hidden" for=format!("pick-{id}")>{t_string!(i18n, tasks.pick_date).to_string()}</label>
                         <input id=format!("pick-{id}") type="date" on:change=move |ev| {
                             if let Some(date) = parse_input_date(&event_target_value(&ev)) {
                                 menu.set(false);

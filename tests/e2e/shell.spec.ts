@@ -59,8 +59,14 @@ test('a tab click moves to its folder, arrow keys move between tabs, and the dee
 test('the language follows the settings and stays after a reload', async ({ page }) => {
   await signIn(page, newRep('lang').token);
   await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByLabel('Language').focus();
   await page.getByLabel('Language').selectOption('pt-BR');
   await expect(page.getByRole('heading', { name: 'Configurações' })).toBeVisible();
+  // Every word on screen changes at once, the header's and the live feed's too, and the picker keeps the focus.
+  await expect(page.getByRole('navigation').getByRole('link', { name: 'Tarefas' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Feed ao vivo' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Settings' })).toHaveCount(0);
+  await expect(page.getByLabel('Idioma')).toBeFocused();
   await page.getByRole('navigation').getByRole('link').first().click();
   await expect(page.getByRole('tab', { name: /^Enviado\b/ })).toBeVisible();
   await page.reload();
