@@ -1,6 +1,7 @@
 //! The records the cache keeps that are the app's own (the domain's records are stored as they are).
 
 use domain::sync::{ErrorBody, Mutation};
+use domain::wire::{WireError, required};
 use domain::{Email, EmailEngagement, Instant};
 use serde::{Deserialize, Serialize};
 
@@ -62,13 +63,12 @@ enum StateName {
 }
 
 impl TryFrom<OutboxFields> for OutboxEntry {
-    type Error = &'static str;
+    type Error = WireError;
 
-    fn try_from(f: OutboxFields) -> Result<OutboxEntry, &'static str> {
-        let state = match (f.state, f.error) {
-            (StateName::Waiting, _) => OutboxState::Waiting,
-            (StateName::Rejected, Some(error)) => OutboxState::Rejected { error },
-            (StateName::Rejected, None) => return Err("missing field `error`"),
+    fn try_from(f: OutboxFields) -> Result<OutboxEntry, WireError> {
+        let state = match f.state {
+            StateName::Waiting => OutboxState::Waiting,
+            StateName::Rejected => OutboxState::Rejected { error: required(f.error, "error")? },
         };
         Ok(OutboxEntry { mutation: f.mutation, state, attempts: f.attempts, hold_until: f.hold_until })
     }

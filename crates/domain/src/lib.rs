@@ -18,7 +18,7 @@ pub mod search;
 pub mod status;
 pub mod sync;
 pub mod task;
-mod wire;
+pub mod wire;
 
 pub use aggregate::EmailEngagement;
 pub use counts::{CountChange, FolderCounts};

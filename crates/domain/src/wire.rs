@@ -24,7 +24,7 @@ impl fmt::Display for WireError {
 }
 
 /// The value of a field its variant needs.
-pub(crate) fn required<T>(value: Option<T>, field: &'static str) -> Result<T, WireError> {
+pub fn required<T>(value: Option<T>, field: &'static str) -> Result<T, WireError> {
     value.ok_or_else(|| WireError(format!("missing field `{field}`")))
 }
 
