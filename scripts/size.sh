@@ -1,17 +1,35 @@
 #!/usr/bin/env bash
 # Prints the size of the release build of the app: wasm, JS and CSS, raw and gzip (level 9).
+#   DIST=dir   measure another build of the app
+#   --floor    also build and measure benches/size-floor (the same stack with no product code) and print
+#              what the app's own code adds to it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dist=${DIST:-dist}
 [ -d "$dist" ] || { echo "no $dist/: run scripts/build.sh first" >&2; exit 1; }
-total_raw=0; total_gz=0
-printf '%-6s %10s %10s  %s\n' kind raw gzip file
-for ext in wasm js css; do
-  for f in "$dist"/*."$ext"; do
-    [ -e "$f" ] || continue
-    raw=$(stat -c %s "$f"); gz=$(gzip -9 -c "$f" | wc -c)
-    total_raw=$((total_raw + raw)); total_gz=$((total_gz + gz))
-    printf '%-6s %10d %10d  %s\n' "$ext" "$raw" "$gz" "$(basename "$f")"
+
+# measure DIR: prints one line per file and sets total_gz.
+measure() {
+  local dir=$1 total_raw=0 raw gz f ext
+  total_gz=0
+  printf '%-6s %10s %10s  %s\n' kind raw gzip file
+  for ext in wasm js css; do
+    for f in "$dir"/*."$ext"; do
+      [ -e "$f" ] || continue
+      raw=$(stat -c %s "$f"); gz=$(gzip -9 -c "$f" | wc -c)
+      total_raw=$((total_raw + raw)); total_gz=$((total_gz + gz))
+      printf '%-6s %10d %10d  %s\n' "$ext" "$raw" "$gz" "$(basename "$f")"
+    done
   done
-done
-printf '%-6s %10d %10d  (%d KB gzip)\n' total "$total_raw" "$total_gz" $((total_gz / 1024))
+  printf '%-6s %10d %10d  (%d KB gzip)\n' total "$total_raw" "$total_gz" $((total_gz / 1024))
+}
+
+measure "$dist"
+[ "${1:-}" = --floor ] || exit 0
+app_gz=$total_gz
+source scripts/env.sh
+echo "==> the stack alone (benches/size-floor)"
+(cd benches/size-floor && CARGO_TARGET_DIR=../../target/size-floor trunk build --release --dist ../../target/size-floor/dist >/dev/null)
+measure target/size-floor/dist
+printf 'the app'"'"'s own code and data add %d KB gzip to the stack'"'"'s %d KB\n' \
+  $(((app_gz - total_gz) / 1024)) $((total_gz / 1024))
