@@ -1,5 +1,5 @@
 //! A labelled text field with its error beside it, announced as it changes, and marked invalid for
-//! assistive technology.
+//! assistive technology; the options of a time-zone picker.
 
 use leptos::prelude::*;
 
@@ -34,4 +34,16 @@ pub fn TextField(
             <p class="field-error" id=error_id aria-live="polite">{move || error.get()}</p>
         </div>
     }
+}
+
+/// The `<option>`s of a time-zone picker: every zone the endpoint schedules in, by IANA name.
+#[component]
+pub fn ZoneOptions() -> impl IntoView {
+    chrono_tz::TZ_VARIANTS
+        .iter()
+        .map(|zone| {
+            let name = zone.name();
+            view! { <option value=name>{name}</option> }
+        })
+        .collect_view()
 }

@@ -17,6 +17,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::components::editor::Editor;
+use crate::components::field::ZoneOptions;
 use crate::format::by_name;
 use crate::i18n::*;
 use crate::pages::compose::text_of;
@@ -345,7 +346,6 @@ pub fn BulkPage() -> impl IntoView {
     });
 
     let campaigns = move || state.campaigns_by_name();
-    let zones = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect::<Vec<_>>();
 
     view! {
         <section class="bulk" aria-labelledby="bulk-title">
@@ -529,7 +529,7 @@ pub fn BulkPage() -> impl IntoView {
                     <input id="bulk-time" type="time" prop:value=move || time.get() on:input=move |ev| time.set(event_target_value(&ev)) />
                     <label for="bulk-zone">{t_string!(i18n, compose.zone).to_string()}</label>
                     <select id="bulk-zone" prop:value=move || zone.get() on:change=move |ev| zone.set(event_target_value(&ev))>
-                        {zones.iter().map(|z| view! { <option value=*z>{*z}</option> }).collect_view()}
+                        <ZoneOptions />
                     </select>
                     <button type="button" class="button primary" on:click=move |_| send(true)>{t_string!(i18n, compose.schedule_confirm).to_string()}</button>
                 </fieldset>

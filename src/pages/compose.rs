@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsCast;
 
 use crate::components::editor::Editor;
-use crate::components::field::TextField;
+use crate::components::field::{TextField, ZoneOptions};
 use crate::components::labels;
 use crate::i18n::*;
 use crate::state::actions::{self, ActionError};
@@ -325,7 +325,6 @@ pub fn ComposePage() -> impl IntoView {
 
     let not_editable = move || original.with(|o| o.as_ref().is_some_and(|e| !e.is_editable()));
     let can_draft = move || original.with(|o| o.as_ref().is_none_or(|e| e.kind == EmailKind::Single));
-    let zones = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect::<Vec<_>>();
 
     let field = move |value: fn(&Form) -> String, set: fn(&mut Form, String)| {
         (
@@ -426,7 +425,7 @@ pub fn ComposePage() -> impl IntoView {
                         <input id="compose-time" type="time" prop:value=time_value on:input=time_input />
                         <label for="compose-zone">{t_string!(i18n, compose.zone).to_string()}</label>
                         <select id="compose-zone" prop:value=zone_value on:change=zone_input>
-                            {zones.iter().map(|z| view! { <option value=*z>{*z}</option> }).collect_view()}
+                            <ZoneOptions />
                         </select>
                         <p class="field-error" aria-live="polite">{error_text(|e| e.schedule.clone())}</p>
                         <button

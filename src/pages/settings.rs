@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::components::field::ZoneOptions;
 use crate::i18n::*;
 use crate::state::use_app;
 use crate::storage::{Settings, Write, meta};
@@ -20,7 +21,6 @@ pub fn SettingsPage() -> impl IntoView {
     };
     let language = move || state.settings.with(|s| s.language.clone()).unwrap_or_default();
     let zone = move || state.settings.with(|s| s.time_zone.clone()).unwrap_or_default();
-    let zones = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect::<Vec<_>>();
     let sign_out = move |_| {
         let waiting = state.status.with(|s| s.waiting);
         if waiting > 0 {
@@ -73,7 +73,7 @@ pub fn SettingsPage() -> impl IntoView {
                     }
                 >
                     <option value="">{move || t_string!(i18n, settings.browser_zone, zone = crate::format::browser_time_zone()).to_string()}</option>
-                    {zones.iter().map(|z| view! { <option value=*z>{*z}</option> }).collect_view()}
+                    <ZoneOptions />
                 </select>
             </div>
             <h2>{t_string!(i18n, settings.account).to_string()}</h2>
