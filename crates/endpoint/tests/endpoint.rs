@@ -28,6 +28,71 @@ async fn healthz_answers_with_the_database_reachable() {
 }
 
 #[tokio::test]
+async fn the_app_is_served_compressed_with_cache_rules_and_no_page_for_a_missing_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = dir.path().join("data/no-app");
+    std::fs::create_dir_all(&app).unwrap();
+    let page = "<!DOCTYPE html><title>Command Center</title>";
+    let module = "export function start() { return 'the app'; }\n".repeat(200);
+    std::fs::write(app.join("index.html"), page).unwrap();
+    std::fs::write(app.join("command-center-1e786c0c1bcfed45.js"), &module).unwrap();
+    let worker = "self.addEventListener('fetch', () => {});";
+    std::fs::write(app.join("sw.js"), worker).unwrap();
+    // The build's own gzip of a file, made once: sent as it is.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut gz, worker.as_bytes()).unwrap();
+    let worker_gz = gz.finish().unwrap();
+    std::fs::write(app.join("sw.js.gz"), &worker_gz).unwrap();
+    let endpoint = Endpoint::start(&dir.path().join("data"), None, &[]);
+    let client = reqwest::Client::new();
+    let get = |path: &str, encoding: &str| {
+        client.get(format!("{}{path}", endpoint.base)).header("accept-encoding", encoding).send()
+    };
+    let cache = |res: &reqwest::Response| res.headers()["cache-control"].to_str().unwrap().to_string();
+
+    // The page, at its own path and at a deep link: revalidated each time, so a release is seen at once.
+    for path in ["/", "/emails/pending/scheduled"] {
+        let res = get(path, "identity").await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(cache(&res), "no-cache", "{path}");
+        assert_eq!(res.text().await.unwrap(), page, "{path}");
+    }
+
+    // A hashed file: kept a year, and sent gzipped to a browser that takes gzip.
+    let res = get("/command-center-1e786c0c1bcfed45.js", "gzip").await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(cache(&res), "public, max-age=31536000, immutable");
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    let sent = res.bytes().await.unwrap();
+    assert!(sent.len() < module.len() / 10, "{} bytes sent for {}", sent.len(), module.len());
+    let mut read = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&sent[..]), &mut read).unwrap();
+    assert_eq!(read, module);
+    let res = get("/command-center-1e786c0c1bcfed45.js", "br").await.unwrap();
+    assert_eq!(res.headers()["content-encoding"], "br");
+
+    // The service worker is not hashed: revalidated too. Its gzip from the build is sent as it is.
+    let res = get("/sw.js", "identity").await.unwrap();
+    assert_eq!((res.status().as_u16(), cache(&res)), (200, "no-cache".to_string()));
+    assert_eq!(res.text().await.unwrap(), worker);
+    let res = get("/sw.js", "gzip, br").await.unwrap();
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    assert_eq!(res.headers()["content-type"], "text/javascript");
+    assert_eq!(res.bytes().await.unwrap(), worker_gz);
+
+    // A file that is not there is a 404, not the page (a script must never be answered with HTML).
+    for path in ["/command-center-0000000000000000.js", "/robots.txt", "/emails/logo.png"] {
+        let res = get(path, "identity").await.unwrap();
+        assert_eq!(res.status(), 404, "{path}");
+        assert_ne!(res.text().await.unwrap(), page, "{path}");
+    }
+    // The API keeps its own answers.
+    let res = get("/api/v1/nope", "identity").await.unwrap();
+    assert_eq!(res.status(), 404);
+    assert!(res.text().await.unwrap().contains("API route"));
+}
+
+#[tokio::test]
 async fn send_now_reaches_the_smtp_server_with_message_id_verp_and_unsubscribe() {
     let (_dir, smtp, _endpoint, api) = setup();
     let id = api.send("ana@acme.example.com", "Pricing for Acme").await;
