@@ -78,3 +78,37 @@ test('the language follows the settings and stays after a reload', async ({ page
   await page.getByLabel('Lingua').selectOption('en');
   await expect(page.getByRole('heading', { name: 'Settings' })).toBeVisible();
 });
+
+test('the service worker caches what the page loads, drops an earlier build and refreshes unhashed files', async ({ page, context }) => {
+  await signIn(page, newRep('worker').token);
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+  await page.reload();
+  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+  // An earlier build's module, and a stale copy of the sanitiser, as an earlier visit would have left them.
+  const oldModule = '/command-center-0123456789abcdef_bg.wasm';
+  await page.evaluate(async (oldModule) => {
+    const assets = await caches.open('cc-assets-v1');
+    await assets.put(oldModule, new Response('an earlier build'));
+    await assets.put('/purify.min.js', new Response('a stale copy'));
+  }, oldModule);
+
+  await page.reload();
+  await expect(page.getByRole('tablist', { name: 'Email status' })).toBeVisible();
+  const cached = () =>
+    page.evaluate(async () => (await (await caches.open('cc-assets-v1')).keys()).map((r) => new URL(r.url).pathname));
+  await expect.poll(cached).not.toContain(oldModule);
+  // Every file the page loads is kept, this build's module included.
+  const module = await page.evaluate(
+    () => new URL((document.querySelector('link[href$="_bg.wasm"]') as HTMLLinkElement).href).pathname,
+  );
+  await expect.poll(cached).toContain(module);
+  // The sanitiser comes from the network while it answers, so an update reaches the rep ...
+  const sanitiser = () => page.evaluate(async () => (await fetch('/purify.min.js')).text());
+  expect(await sanitiser()).toContain('DOMPurify');
+  // ... and from the cache without it.
+  await context.setOffline(true);
+  expect(await sanitiser()).toContain('DOMPurify');
+  await context.setOffline(false);
+});
