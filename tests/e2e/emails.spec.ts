@@ -2,7 +2,7 @@
 // the SMTP server: compose and send, schedule, a bounce, opens and clicks (human and scanner), offline
 // compose, and a bulk send to imported people.
 import { expect, test, type Page } from '@playwright/test';
-import { findUrl, header, newRep, recipient, screenshotPath, signIn, waitForMessages } from './support/app';
+import { findUrl, header, newRep, recipient, screenshotPath, signIn, underServiceWorker, waitForMessages } from './support/app';
 
 const BROWSER_UA =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
@@ -224,12 +224,7 @@ test('opening the pixel and a link of the received message shows 1 view and 1 cl
 
 test('offline: 3 emails composed, the page reloaded, back online — exactly 3 messages reach the SMTP server', async ({ page, context }) => {
   await signIn(page, newRep('offline').token);
-  await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-  });
-  // The service worker controls the page once it has been loaded under it.
-  await page.reload();
-  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+  await underServiceWorker(page);
   await context.setOffline(true);
   const to = [recipient('off1'), recipient('off2'), recipient('off3')];
   for (const [i, address] of to.entries()) {

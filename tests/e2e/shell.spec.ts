@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { newRep, screenshotPath, signIn } from './support/app';
+import { newRep, screenshotPath, signIn, underServiceWorker } from './support/app';
 
 test('signing in needs a token the endpoint accepts, and says so when it does not', async ({ page }) => {
   await page.goto('/');
@@ -81,11 +81,7 @@ test('the language follows the settings and stays after a reload', async ({ page
 
 test('the service worker caches what the page loads, drops an earlier build and refreshes unhashed files', async ({ page, context }) => {
   await signIn(page, newRep('worker').token);
-  await page.evaluate(async () => {
-    await navigator.serviceWorker.ready;
-  });
-  await page.reload();
-  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+  await underServiceWorker(page);
   // An earlier build's module, and a stale copy of the sanitiser, as an earlier visit would have left them.
   const oldModule = '/command-center-0123456789abcdef_bg.wasm';
   await page.evaluate(async (oldModule) => {

@@ -1,7 +1,7 @@
 // The task flow, end to end: a click makes a follow-up task in one click; a task from an email row; the
 // queue walks three tasks from the keyboard and done tasks land in Completed; an edit made offline syncs once.
 import { expect, test, type Page } from '@playwright/test';
-import { findUrl, newRep, recipient, screenshotPath, signIn, typeLink, waitForMessages } from './support/app';
+import { findUrl, newRep, recipient, screenshotPath, signIn, typeLink, underServiceWorker, waitForMessages } from './support/app';
 
 const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
 
@@ -98,9 +98,7 @@ test('a task edited offline syncs once when the network comes back', async ({ pa
     };
   const cursor = (await feed(0)).next;
 
-  await page.evaluate(async () => { await navigator.serviceWorker.ready; });
-  await page.reload();
-  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+  await underServiceWorker(page);
   await context.setOffline(true);
   await page.locator('.card', { hasText: 'Call Fay from the train' }).getByRole('button', { name: 'Done' }).click();
   await expect(page.locator('[data-column=completed] .card', { hasText: 'Call Fay' })).toBeVisible();

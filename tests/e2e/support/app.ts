@@ -34,6 +34,15 @@ export async function signIn(page: Page, token: string): Promise<void> {
   await expect(page.getByRole('tablist', { name: 'Email status' })).toBeVisible();
 }
 
+/** Reloads the page until the service worker controls it (a page is controlled once loaded under it). */
+export async function underServiceWorker(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+  await page.reload();
+  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+}
+
 export type Received = { raw: string; rcptTos: string[]; mailFrom: string };
 
 /** Every message the SMTP server has accepted so far. */
