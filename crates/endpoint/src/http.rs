@@ -150,11 +150,9 @@ fn app_files(app_dir: &std::path::Path) -> Router {
 async fn cache_control(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let hashed = is_hashed_file(request.uri().path());
     let mut response = next.run(request).await;
-    let policy = if hashed && response.status().is_success() {
-        "public, max-age=31536000, immutable"
-    } else {
-        "no-cache"
-    };
+    // A 304 carries the policy too: it updates the one the browser keeps with its copy.
+    let kept = response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED;
+    let policy = if hashed && kept { "public, max-age=31536000, immutable" } else { "no-cache" };
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     response
 }

@@ -70,6 +70,16 @@ async fn the_app_is_served_compressed_with_cache_rules_and_no_page_for_a_missing
     assert_eq!(read, module);
     let res = get("/command-center-1e786c0c1bcfed45.js", "br").await.unwrap();
     assert_eq!(res.headers()["content-encoding"], "br");
+    // Asked again with the date of the copy it has: not modified, and still kept a year.
+    let modified = res.headers()["last-modified"].clone();
+    let res = client
+        .get(format!("{}/command-center-1e786c0c1bcfed45.js", endpoint.base))
+        .header("if-modified-since", modified)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 304);
+    assert_eq!(cache(&res), "public, max-age=31536000, immutable");
 
     // The service worker is not hashed: revalidated too. Its gzip from the build is sent as it is.
     let res = get("/sw.js", "identity").await.unwrap();
