@@ -7,17 +7,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
+source scripts/serve-app.sh
 [ -f dist/index.html ] && [ -x target/server/endpoint ] || scripts/build.sh
 work=$(mktemp -d)
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
 dist=${DIST:-dist}
 cp -r "$dist" "$work/app"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 rep=bench@seller.example.com
 token=$(target/server/endpoint user add "$rep" --data-dir "$work/data" | tail -n 1)
-target/server/endpoint serve --listen "127.0.0.1:$port" --data-dir "$work/data" --app-dir "$work/app" --machine-window-seconds 0 \
-  > "$work/endpoint.log" 2>&1 &
-server=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+serve_app "$work/app" --machine-window-seconds 0
 BASE="http://127.0.0.1:$port" TOKEN="$token" REP="$rep" APP_DIR="$work/app" DATA_DIR="$work/data" node benches/app.mjs
 DIST="$dist" scripts/size.sh

@@ -5,14 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
+source scripts/serve-app.sh
 [ -f dist/index.html ] && [ -x target/server/endpoint ] || scripts/build.sh
 work=$(mktemp -d)
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-target/server/endpoint serve --listen "127.0.0.1:$port" --data-dir "$work/data" --app-dir "${DIST:-dist}" \
-  > "$work/endpoint.log" 2>&1 &
-server=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+serve_app "${DIST:-dist}"
 mkdir -p artifacts
 CHROME_PATH=/usr/bin/chromium npx -y lighthouse@13.5.0 "http://127.0.0.1:$port/" --quiet --output json \
   --output-path artifacts/lighthouse.json \
