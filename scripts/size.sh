@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Prints the size of the release build of the app: wasm, JS and CSS, raw and gzip (level 9).
+# Prints the size of the release build of the app: wasm, JS and CSS, raw, gzip (level 9) and brotli
+# (quality 11: what the endpoint sends a browser that takes it, scripts/precompress.mjs).
 #   DIST=dir   measure another build of the app
 #   --floor    also build and measure benches/size-floor (the same stack with no product code) and print
 #              what the app's own code adds to it
@@ -10,18 +11,22 @@ dist=${DIST:-dist}
 
 # measure DIR: prints one line per file and sets total_gz.
 measure() {
-  local dir=$1 total_raw=0 raw gz f ext
+  local dir=$1 total_raw=0 total_br=0 raw gz br f ext work
   total_gz=0
-  printf '%-6s %10s %10s  %s\n' kind raw gzip file
+  work=$(mktemp -d)
+  printf '%-6s %10s %10s %10s  %s\n' kind raw gzip brotli file
   for ext in wasm js css; do
     for f in "$dir"/*."$ext"; do
       [ -e "$f" ] || continue
       raw=$(stat -c %s "$f"); gz=$(gzip -9 -c "$f" | wc -c)
-      total_raw=$((total_raw + raw)); total_gz=$((total_gz + gz))
-      printf '%-6s %10d %10d  %s\n' "$ext" "$raw" "$gz" "$(basename "$f")"
+      cp "$f" "$work/file" && node scripts/precompress.mjs "$work/file" && br=$(stat -c %s "$work/file.br")
+      total_raw=$((total_raw + raw)); total_gz=$((total_gz + gz)); total_br=$((total_br + br))
+      printf '%-6s %10d %10d %10d  %s\n' "$ext" "$raw" "$gz" "$br" "$(basename "$f")"
     done
   done
-  printf '%-6s %10d %10d  (%d KB gzip)\n' total "$total_raw" "$total_gz" $((total_gz / 1024))
+  rm -r "$work"
+  printf '%-6s %10d %10d %10d  (%d KB gzip, %d KB brotli)\n' total "$total_raw" "$total_gz" "$total_br" \
+    $((total_gz / 1024)) $((total_br / 1024))
 }
 
 measure "$dist"

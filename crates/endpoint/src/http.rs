@@ -116,8 +116,9 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The built app, compressed: a file's `.gz` beside it when the build wrote one (`scripts/build.sh`
-/// does, at gzip's best level, once), else brotli or gzip made for the request, as the browser accepts.
+/// The built app, compressed: a file's `.br` or `.gz` beside it when the build wrote them
+/// (`scripts/build.sh` does, at each one's best level, once), brotli first, as the browser accepts; else
+/// brotli or gzip made for the request.
 ///
 /// - A path with no file extension is one of the app's own routes and gets `index.html`, so deep links like
 ///   `/emails/pending/scheduled` load the app, which routes on its own.
@@ -127,7 +128,7 @@ pub fn router(state: AppState) -> Router {
 ///   them for a year; every other file (the page, the service worker, the manifest, icons) is revalidated
 ///   on each use, so a new release is seen at once.
 fn app_files(app_dir: &std::path::Path) -> Router {
-    let index = ServeFile::new(app_dir.join("index.html")).precompressed_gzip();
+    let index = ServeFile::new(app_dir.join("index.html")).precompressed_br().precompressed_gzip();
     let not_there = tower::service_fn(move |request: axum::extract::Request| {
         let index = index.clone();
         async move {
@@ -139,6 +140,7 @@ fn app_files(app_dir: &std::path::Path) -> Router {
     });
     let files = ServeDir::new(app_dir)
         .append_index_html_on_directories(true)
+        .precompressed_br()
         .precompressed_gzip()
         .fallback(not_there);
     Router::new()

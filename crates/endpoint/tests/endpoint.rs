@@ -43,6 +43,11 @@ async fn the_app_is_served_compressed_with_cache_rules_and_no_page_for_a_missing
     std::io::Write::write_all(&mut gz, worker.as_bytes()).unwrap();
     let worker_gz = gz.finish().unwrap();
     std::fs::write(app.join("sw.js.gz"), &worker_gz).unwrap();
+    // The build's brotli of the module, made once at the best quality (a browser that takes it gets it).
+    let mut module_br = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams { quality: 11, ..Default::default() };
+    brotli::BrotliCompress(&mut module.as_bytes(), &mut module_br, &params).unwrap();
+    std::fs::write(app.join("command-center-1e786c0c1bcfed45.js.br"), &module_br).unwrap();
     let endpoint = Endpoint::start(&dir.path().join("data"), None, &[]);
     let client = reqwest::Client::new();
     let get = |path: &str, encoding: &str| {
@@ -68,6 +73,11 @@ async fn the_app_is_served_compressed_with_cache_rules_and_no_page_for_a_missing
     let mut read = String::new();
     std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&sent[..]), &mut read).unwrap();
     assert_eq!(read, module);
+    // Brotli first when the browser takes both, and the build's own brotli is what is sent.
+    let res = get("/command-center-1e786c0c1bcfed45.js", "gzip, deflate, br, zstd").await.unwrap();
+    assert_eq!(res.headers()["content-encoding"], "br");
+    assert_eq!(cache(&res), "public, max-age=31536000, immutable");
+    assert_eq!(res.bytes().await.unwrap(), module_br);
     let res = get("/command-center-1e786c0c1bcfed45.js", "br").await.unwrap();
     assert_eq!(res.headers()["content-encoding"], "br");
     // Asked again with the date of the copy it has: not modified, and still kept a year.
