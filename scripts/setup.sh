@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 TRUNK_VERSION=0.21.14
 AIOSMTPD_VERSION=1.4.6
+BROTLI_PY_VERSION=1.2.0
 
 step() { printf '\n==> setup: %s\n' "$*"; }
 ok() { printf '    ok: %s\n' "$*"; }
@@ -36,6 +37,13 @@ if python3 -c "import aiosmtpd, sys; sys.exit(aiosmtpd.__version__ != '$AIOSMTPD
   ok "aiosmtpd $AIOSMTPD_VERSION"
 else
   python3 -m pip install --quiet "aiosmtpd==$AIOSMTPD_VERSION"
+fi
+
+step "Brotli $BROTLI_PY_VERSION for Python (the endpoint benchmark reads the API's brotli answers)"
+if python3 -c "import brotli, sys; sys.exit(brotli.__version__ != '$BROTLI_PY_VERSION')" 2>/dev/null; then
+  ok "Brotli $BROTLI_PY_VERSION"
+else
+  python3 -m pip install --quiet "Brotli==$BROTLI_PY_VERSION"
 fi
 
 step "Rust crates (trunk builds offline)"

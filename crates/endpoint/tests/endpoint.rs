@@ -758,6 +758,60 @@ async fn the_change_feed_pages_in_order_and_the_stream_says_when_there_is_more()
 }
 
 #[tokio::test]
+async fn the_change_feed_goes_out_compressed_to_a_browser_and_the_event_stream_never_does() {
+    let (_dir, _smtp, _endpoint, api) = setup();
+    for n in 0..40 {
+        api.draft(&format!("p{n}@acme.example.com"), "Pricing for Acme").await;
+    }
+    let feed = |encoding: &'static str| {
+        api.http
+            .get(format!("{}/api/v1/changes?since=0&limit=1000", api.base))
+            .bearer_auth(&api.token)
+            .header("accept-encoding", encoding)
+            .send()
+    };
+    let res = feed("identity").await.unwrap();
+    assert!(res.headers().get("content-encoding").is_none());
+    let plain = res.bytes().await.unwrap();
+    let page: Value = serde_json::from_slice(&plain).unwrap();
+    assert_eq!(page["changes"].as_array().unwrap().len(), 40);
+
+    // A browser takes brotli first; the page it reads is the same, in a fraction of the bytes.
+    let res = feed("gzip, deflate, br, zstd").await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-encoding"], "br");
+    assert!(res.headers()["vary"].to_str().unwrap().to_ascii_lowercase().contains("accept-encoding"));
+    let sent = res.bytes().await.unwrap();
+    assert!(sent.len() * 4 < plain.len(), "{} bytes sent for {}", sent.len(), plain.len());
+    let mut read = Vec::new();
+    brotli::BrotliDecompress(&mut &sent[..], &mut read).unwrap();
+    assert_eq!(read, plain);
+    let res = feed("gzip").await.unwrap();
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    let sent = res.bytes().await.unwrap();
+    let mut read = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&sent[..]), &mut read).unwrap();
+    assert_eq!(read, plain);
+
+    // The event stream is sent as it is, so each event leaves when it happens.
+    let mut stream = api
+        .http
+        .get(format!("{}/api/v1/changes/stream?access_token={}", api.base, api.token))
+        .header("accept-encoding", "gzip, deflate, br, zstd")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    assert!(stream.headers().get("content-encoding").is_none());
+    let first = stream.chunk().await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&first).contains("event: change"));
+    api.draft("late@acme.example.com", "Pricing for Acme").await;
+    let next = tokio::time::timeout(Duration::from_secs(1), stream.chunk()).await;
+    let next = next.expect("the stream tells within a second").unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&next).contains("event: change"), "{next:?}");
+}
+
+#[tokio::test]
 async fn a_crash_in_the_middle_of_sending_never_sends_twice_and_accounts_for_every_email() {
     let dir = tempfile::tempdir().unwrap();
     let smtp = SmtpServer::start_with(dir.path(), &["--delay-ms", "3"]);
