@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Prints the size of the release build of the app: wasm, JS and CSS, raw, gzip (level 9) and brotli
-# (quality 11: what the endpoint sends a browser that takes it, scripts/precompress.mjs).
+# Prints the size of the release build of the app: wasm, JS, CSS and the page (index.html, which carries
+# the stylesheet and the scripts that show the cache before the module runs), raw, gzip (level 9) and
+# brotli (quality 11: what the endpoint sends a browser that takes it, scripts/precompress.mjs).
 #   DIST=dir   measure another build of the app
 #   --floor    also build and measure benches/size-floor (the same stack with no product code) and print
 #              what the app's own code adds to it
@@ -15,8 +16,9 @@ measure() {
   total_gz=0
   work=$(mktemp -d)
   printf '%-6s %10s %10s %10s  %s\n' kind raw gzip brotli file
-  for ext in wasm js css; do
+  for ext in wasm js css html; do
     for f in "$dir"/*."$ext"; do
+      [ "$ext" != html ] || [ "$(basename "$f")" = index.html ] || continue
       [ -e "$f" ] || continue
       raw=$(stat -c %s "$f"); gz=$(gzip -9 -c "$f" | wc -c)
       cp "$f" "$work/file" && node scripts/precompress.mjs "$work/file" && br=$(stat -c %s "$work/file.br")
