@@ -699,8 +699,8 @@ fn read_into<T: DeserializeOwned>(
     match read_json(value) {
         Ok(item) => loaded.items.push(item),
         Err(reason) => {
-            let key = key.and_then(|k| k.as_string().or_else(|| k.as_f64().map(|n| n.to_string())));
-            loaded.skipped.push(Skipped { store: store.name(), key: key.unwrap_or_default(), reason });
+            let key = key.as_ref().map(schema::key_text).unwrap_or_default();
+            loaded.skipped.push(Skipped { store: store.name(), key, reason });
         }
     }
 }

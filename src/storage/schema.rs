@@ -13,9 +13,9 @@ use domain::{CountChange, Email, EngagementEvent, FolderCounts};
 use indexed_db_futures::KeyPath;
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Number, Object, Reflect};
 use serde::de::DeserializeOwned;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use super::records::EmailRecord;
 
@@ -309,6 +309,34 @@ async fn add_newest(
 }
 
 fn quarantine_key(key: &JsValue) -> String {
-    let text = key.as_string().or_else(|| key.as_f64().map(|n| n.to_string())).unwrap_or_default();
-    format!("emails/{text}")
+    format!("emails/{}", key_text(key))
+}
+
+/// An IndexedDB key as text: a string as it is, a number as JavaScript writes it (`Number`), else empty.
+pub fn key_text(key: &JsValue) -> String {
+    if let Some(text) = key.as_string() {
+        return text;
+    }
+    if key.as_f64().is_none() {
+        return String::new();
+    }
+    key.unchecked_ref::<Number>().to_string_with_radix(10).map(String::from).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_text;
+    use wasm_bindgen::JsValue;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    fn a_skipped_record_is_named_by_its_key_as_the_rep_would_read_it() {
+        assert_eq!(key_text(&JsValue::from_str("0190b3c4-email")), "0190b3c4-email");
+        // The outbox's keys are numbers: 7, never "7.0" or "7e0".
+        assert_eq!(key_text(&JsValue::from_f64(7.0)), "7");
+        assert_eq!(key_text(&JsValue::from_f64(1_765_000_000_123.0)), "1765000000123");
+        assert_eq!(key_text(&JsValue::NULL), "");
+    }
 }
