@@ -67,7 +67,10 @@ pub fn Editor(html: RwSignal<String>, labelled_by: &'static str) -> impl IntoVie
                     on:mousedown=|ev| ev.prevent_default()
                     on:click=add_link
                 >
-                    "🔗"
+                    // Drawn, not an emoji: it looks the same whatever fonts the rep's machine has.
+                    <svg class="icon" viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
+                        <path d="M9 15l6-6M11 6l1-1a4 4 0 0 1 6 6l-1 1M13 18l-1 1a4 4 0 0 1-6-6l1-1" />
+                    </svg>
                 </button>
             </div>
             <div
@@ -96,6 +99,7 @@ fn tool(
         <button
             type="button"
             class="tool"
+            data-command=name
             aria-label=label
             title=title
             on:mousedown=|ev| ev.prevent_default()

@@ -394,7 +394,6 @@ pub fn BulkPage() -> impl IntoView {
                     <ul class="people-pick">
                         {move || people_sorted().into_iter().map(|p| {
                             let id = p.id;
-                            let label = format!("{} <{}>", p.display_name(), p.email);
                             view! {
                                 <li>
                                     <label>
@@ -403,8 +402,11 @@ pub fn BulkPage() -> impl IntoView {
                                             prop:checked=move || chosen.with(|c| c.contains(&id))
                                             on:change=move |ev| choose(id, event_target_checked(&ev))
                                         />
-                                        {label}
-                                        {(!p.company.is_empty()).then(|| view! { <span class="company">{p.company.clone()}</span> })}
+                                        <span class="who">
+                                            <span class="name">{p.display_name()}</span>
+                                            <span class="address">{p.email.to_string()}</span>
+                                            {(!p.company.is_empty()).then(|| view! { <span class="company">{p.company.clone()}</span> })}
+                                        </span>
                                     </label>
                                 </li>
                             }
