@@ -168,7 +168,7 @@ fn EmailRow(
     let i18n = use_i18n();
     let state = crate::state::use_app();
     let email = row.record.email.clone();
-    let e = row.record.engagement.clone();
+    let e = &row.record.engagement;
     let id = email.id;
     let at = email.folder_instant();
     let stuck = email.status == Status::InProgress && Utc::now() - at > STUCK_AFTER;
@@ -188,20 +188,8 @@ fn EmailRow(
             },
             stuck: stuck.then(|| t_string!(i18n, list.stuck).to_string()),
             status: labels::folder(i18n, email.folder()),
-            counts: [
-                t_string!(i18n, list.views, count = e.views_human).to_string(),
-                t_string!(i18n, list.clicks, count = e.clicks_human).to_string(),
-                t_string!(i18n, list.replies, count = e.replies).to_string(),
-            ],
-            raw: t_string!(
-                i18n,
-                list.raw_counts,
-                views_raw = e.views_raw,
-                views = e.views_human,
-                clicks_raw = e.clicks_raw,
-                clicks = e.clicks_human
-            )
-            .to_string(),
+            counts: labels::human_counts(i18n, e),
+            raw: labels::raw_counts(i18n, e),
             date: crate::format::date_time(at, locale, &zone),
             date_long: crate::format::date_time_long(at, locale, &zone),
             actions: email.quick_actions().into_iter().map(|a| (a, labels::action(i18n, a))).collect(),

@@ -4,7 +4,7 @@
 use domain::classify::{Reason, Verdict};
 use domain::sync::{ErrorBody, ErrorCode};
 use domain::task::{Priority, Snooze, TaskError, TaskType};
-use domain::{AddressError, EmailError, EventKind, Folder, MainTab, QuickAction};
+use domain::{AddressError, EmailEngagement, EmailError, EventKind, Folder, MainTab, QuickAction};
 use leptos_i18n::I18nContext;
 
 use crate::i18n::*;
@@ -32,6 +32,22 @@ pub fn folder(i18n: I18n, folder: Folder) -> String {
         Folder::Spam => t_string!(i18n, folders.spam),
     }
     .to_string()
+}
+
+/// An email's engagement in words: views and clicks by people, and replies ("1 view", "2 clicks").
+pub fn human_counts(i18n: I18n, e: &EmailEngagement) -> [String; 3] {
+    [
+        t_string!(i18n, list.views, count = e.views_human).to_string(),
+        t_string!(i18n, list.clicks, count = e.clicks_human).to_string(),
+        t_string!(i18n, list.replies, count = e.replies).to_string(),
+    ]
+}
+
+/// Every recorded view and click, machines' too, with how many of them were people's.
+pub fn raw_counts(i18n: I18n, e: &EmailEngagement) -> String {
+    let views = t_string!(i18n, list.raw_views, count = e.views_raw, human = e.views_human).to_string();
+    let clicks = t_string!(i18n, list.raw_clicks, count = e.clicks_raw, human = e.clicks_human).to_string();
+    t_string!(i18n, list.raw_counts, views = views, clicks = clicks).to_string()
 }
 
 /// The column heading of the date a folder lists its emails by.

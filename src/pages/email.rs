@@ -128,6 +128,7 @@ pub fn EmailPage() -> impl IntoView {
                         let campaign = email.campaign.and_then(|c| state.campaigns.with(|m| m.get(&c).map(|c| c.name.clone())));
                         let moments = timeline(i18n, &record, &events);
                         let engagement = record.engagement.clone();
+                        let raw_engagement = engagement.clone();
                         let email_id = email.id;
                         let buttons = email.quick_actions().into_iter().map(|action| {
                             let navigate = navigate.clone();
@@ -170,14 +171,8 @@ pub fn EmailPage() -> impl IntoView {
                                     </dd>
                                     <dt>{t_string!(i18n, email.engagement).to_string()}</dt>
                                     <dd>
-                                        {move || [
-                                            t_string!(i18n, list.views, count = engagement.views_human).to_string(),
-                                            t_string!(i18n, list.clicks, count = engagement.clicks_human).to_string(),
-                                            t_string!(i18n, list.replies, count = engagement.replies).to_string(),
-                                        ].join(" · ")}
-                                        <span class="raw">{move || t_string!(i18n, list.raw_counts,
-                                            views_raw = engagement.views_raw, views = engagement.views_human,
-                                            clicks_raw = engagement.clicks_raw, clicks = engagement.clicks_human).to_string()}</span>
+                                        {move || labels::human_counts(i18n, &engagement).join(" · ")}
+                                        <span class="raw">{move || labels::raw_counts(i18n, &raw_engagement)}</span>
                                     </dd>
                                     {email.schedule.as_ref().filter(|_| email.status == domain::Status::Scheduled).map(|s| { let at = s.at; let when = when.clone(); view! {
                                         <dt>{t_string!(i18n, list.scheduled_for).to_string()}</dt><dd>{move || when(at)}</dd>

@@ -209,7 +209,8 @@ test('opening the pixel and a link of the received message shows 1 view and 1 cl
   const row = page.getByRole('row', { name: /Our pricing/ });
   await expect(row).toContainText('1 view', { timeout: 5_000 });
   await expect(row).toContainText('1 click');
-  await expect(row.locator('td.engagement')).toHaveAttribute('title', /2 clicks \(1 by a person\)/);
+  // Every recorded view and click, in words: one view is "1 view", never "1 views".
+  await expect(row.locator('td.engagement')).toHaveAttribute('title', /: 1 view \(1 human\), 2 clicks \(1 human\)$/);
   const feed = page.getByRole('complementary', { name: 'Live feed' });
   await expect(feed).toContainText('viewed');
   await expect(feed).toContainText('clicked https://acme.example.com/pricing');
@@ -219,6 +220,7 @@ test('opening the pixel and a link of the received message shows 1 view and 1 cl
   await page.getByRole('tabpanel').getByRole('link', { name: 'Our pricing', exact: true }).click();
   const timeline = page.getByRole('region', { name: /Timeline for/ });
   await expect(timeline).toContainText('security scanner');
+  await expect(page.locator('.raw')).toHaveText('Every recorded view and click: 1 view (1 human), 2 clicks (1 human)');
   await page.screenshot({ path: screenshotPath('email-timeline'), fullPage: true });
 });
 
