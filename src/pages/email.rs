@@ -68,7 +68,7 @@ fn timeline(
         };
         moments.push(Moment {
             at: event.at,
-            what: labels::event(i18n, &event.kind),
+            what: as_heading(labels::event(i18n, &event.kind)),
             mark,
             detail,
             event: Some(event.clone()),
@@ -205,5 +205,15 @@ pub fn EmailPage() -> impl IntoView {
                     }
                 }).unwrap_or_else(|| view! { <p class="loading">{t_string!(i18n, common.loading).to_string()}</p> }.into_any())
             }}
+    }
+}
+
+/// An event's words ("viewed", said after a name in the live feed) as a timeline entry of its own:
+/// "Viewed", like the status entries beside it.
+fn as_heading(words: String) -> String {
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => words,
     }
 }

@@ -220,6 +220,8 @@ test('opening the pixel and a link of the received message shows 1 view and 1 cl
   await page.getByRole('tabpanel').getByRole('link', { name: 'Our pricing', exact: true }).click();
   const timeline = page.getByRole('region', { name: /Timeline for/ });
   await expect(timeline).toContainText('security scanner');
+  await expect(timeline.getByText('Clicked https://acme.example.com/pricing', { exact: true })).toHaveCount(2);
+  await expect(timeline.getByText('Viewed', { exact: true })).toHaveCount(1);
   await expect(page.locator('.raw')).toHaveText('Every recorded view and click: 1 view (1 human), 2 clicks (1 human)');
   await page.screenshot({ path: screenshotPath('email-timeline'), fullPage: true });
 });
