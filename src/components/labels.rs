@@ -4,7 +4,7 @@
 use domain::classify::{Reason, Verdict};
 use domain::sync::{ErrorBody, ErrorCode};
 use domain::task::{Priority, Snooze, TaskError, TaskType};
-use domain::{AddressError, EmailEngagement, EmailError, EventKind, Folder, MainTab, QuickAction};
+use domain::{AddressError, BounceReason, EmailEngagement, EmailError, EventKind, Folder, MainTab, QuickAction};
 use leptos_i18n::I18nContext;
 
 use crate::i18n::*;
@@ -105,13 +105,39 @@ pub fn event(i18n: I18n, kind: &EventKind) -> String {
         EventKind::Replied => t_string!(i18n, events.replied).to_string(),
         EventKind::AutoReplied => t_string!(i18n, events.auto_replied).to_string(),
         EventKind::Bounced(bounce) => {
-            t_string!(i18n, events.bounced, reason = bounce.reason.name().to_string()).to_string()
+            t_string!(i18n, events.bounced, reason = bounce_reason(i18n, bounce.reason)).to_string()
         }
         EventKind::Delayed(bounce) => {
-            t_string!(i18n, events.delayed, reason = bounce.reason.name().to_string()).to_string()
+            t_string!(i18n, events.delayed, reason = bounce_reason(i18n, bounce.reason)).to_string()
         }
         EventKind::Complained { .. } => t_string!(i18n, events.complained).to_string(),
     }
+}
+
+/// Why a message came back, in words (the report's own code, `userunknown`, stays on the email's page in
+/// the server's diagnostic).
+pub fn bounce_reason(i18n: I18n, reason: BounceReason) -> String {
+    match reason {
+        BounceReason::UserUnknown => t_string!(i18n, bounce_reasons.user_unknown),
+        BounceReason::HostUnknown => t_string!(i18n, bounce_reasons.host_unknown),
+        BounceReason::HasMoved => t_string!(i18n, bounce_reasons.has_moved),
+        BounceReason::NotAccept => t_string!(i18n, bounce_reasons.not_accept),
+        BounceReason::MailboxFull => t_string!(i18n, bounce_reasons.mailbox_full),
+        BounceReason::Filtered => t_string!(i18n, bounce_reasons.filtered),
+        BounceReason::Rejected => t_string!(i18n, bounce_reasons.rejected),
+        BounceReason::Blocked => t_string!(i18n, bounce_reasons.blocked),
+        BounceReason::Expired => t_string!(i18n, bounce_reasons.expired),
+        BounceReason::SpamDetected => t_string!(i18n, bounce_reasons.spam_detected),
+        BounceReason::Suspend => t_string!(i18n, bounce_reasons.suspend),
+        BounceReason::NoRelaying => t_string!(i18n, bounce_reasons.no_relaying),
+        BounceReason::SystemError => t_string!(i18n, bounce_reasons.system_error),
+        BounceReason::MesgTooLarge => t_string!(i18n, bounce_reasons.mesg_too_large),
+        BounceReason::PolicyViolation => t_string!(i18n, bounce_reasons.policy_violation),
+        BounceReason::Feedback => t_string!(i18n, bounce_reasons.feedback),
+        BounceReason::Vacation => t_string!(i18n, bounce_reasons.vacation),
+        BounceReason::Undefined => t_string!(i18n, bounce_reasons.undefined),
+    }
+    .to_string()
 }
 
 /// Human or machine, as a short mark.

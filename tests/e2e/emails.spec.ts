@@ -178,6 +178,10 @@ test('an address the SMTP server rejects lands in Undelivered › Bounced with t
   await page.getByRole('tabpanel').getByRole('link', { name: 'Quick question', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Quick question' })).toBeVisible();
   await expect(page.getByText('User unknown').first()).toBeVisible();
+  // Why, in words, beside the server's own diagnostic.
+  const timeline = page.getByRole('region', { name: /Timeline for/ });
+  await expect(timeline.getByText('Bounced (the address does not exist)', { exact: true })).toBeVisible();
+  await expect(timeline).toContainText('hard bounce · 550 5.1.1');
   await expect(page.getByRole('button', { name: 'Retry send' })).toBeVisible();
   await page.screenshot({ path: screenshotPath('email-bounced'), fullPage: true });
 });
