@@ -4,7 +4,9 @@
 use domain::classify::{Reason, Verdict};
 use domain::sync::{ErrorBody, ErrorCode};
 use domain::task::{Priority, Snooze, TaskError, TaskType};
-use domain::{AddressError, BounceReason, EmailEngagement, EmailError, EventKind, Folder, MainTab, QuickAction};
+use domain::{
+    AddressError, BounceReason, EmailEngagement, EmailError, EventKind, Folder, MainTab, QuickAction,
+};
 use leptos_i18n::I18nContext;
 
 use crate::i18n::*;
