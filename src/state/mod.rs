@@ -265,11 +265,16 @@ impl AppState {
         self.people.with(|people| people.get(&id).cloned())
     }
 
-    /// Shows a notice; it goes by itself after a while.
+    /// Shows a notice; it goes by itself after a while. The same words said again while they are still
+    /// on screen (three tasks saved in a row) show once, for the full time again; a notice with Undo is
+    /// always its own.
     pub fn notify(self, text: String, error: bool, undo: Option<actions::Undo>) {
         let id = self.next_notice.get_value() + 1;
         self.next_notice.set_value(id);
         self.notices.update(|n| {
+            if undo.is_none() {
+                n.retain(|x| x.undo.is_some() || x.error != error || x.text != text);
+            }
             n.push(Notice { id, text, error, undo });
             if n.len() > 4 {
                 n.remove(0);

@@ -63,6 +63,8 @@ test('the queue walks three tasks by keyboard, and done tasks land in Completed'
   await newTask(page, 'Email', 'Email Dan the case study');
   await newTask(page, 'LinkedIn', 'Connect with Eve');
   await expect(page.locator('[data-column=today] .card')).toHaveCount(3);
+  // Three saves in a row say so once, not in a stack of three.
+  await expect(page.locator('.notice', { hasText: 'Task saved.' })).toHaveCount(1);
   await page.screenshot({ path: screenshotPath('task-board'), fullPage: true });
   await page.getByRole('button', { name: 'Start tasks (3 due)' }).click();
   await expect(page).toHaveURL(/\/tasks\/queue$/);
