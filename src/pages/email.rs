@@ -209,11 +209,11 @@ pub fn EmailPage() -> impl IntoView {
 }
 
 /// An event's words ("viewed", said after a name in the live feed) as a timeline entry of its own:
-/// "Viewed", like the status entries beside it.
-fn as_heading(words: String) -> String {
-    let mut chars = words.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => words,
+/// "Viewed", like the status entries beside it. Every language's event words begin with an ASCII letter;
+/// one that does not is left as it is (no Unicode case tables in the module for this).
+fn as_heading(mut words: String) -> String {
+    if let Some(first) = words.get_mut(0..1) {
+        first.make_ascii_uppercase();
     }
+    words
 }
