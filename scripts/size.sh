@@ -5,6 +5,7 @@
 #   DIST=dir   measure another build of the app
 #   --floor    also build and measure benches/size-floor (the same stack with no product code) and print
 #              what the app's own code adds to it
+#   --budget KB fail when the build's gzip total is over KB (scripts/test.sh sets it: growth is seen)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dist=${DIST:-dist}
@@ -32,6 +33,15 @@ measure() {
 }
 
 measure "$dist"
+if [ "${1:-}" = --budget ]; then
+  budget=${2:?--budget needs a size in KB}
+  if [ $((total_gz / 1024)) -gt "$budget" ]; then
+    echo "the release build is $((total_gz / 1024)) KB gzip, over its budget of $budget KB" >&2
+    exit 1
+  fi
+  echo "within the budget of $budget KB gzip"
+  exit 0
+fi
 [ "${1:-}" = --floor ] || exit 0
 app_gz=$total_gz
 source scripts/env.sh

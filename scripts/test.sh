@@ -32,6 +32,11 @@ record cargo test -p command-center --target wasm32-unknown-unknown
 section "release build"
 scripts/build.sh
 
+# The build is 683 KB gzip (the goal, 350 KB, is not met): a change that makes it grow is seen here, and
+# the budget is raised only on purpose.
+section "size budget of the release build"
+scripts/size.sh --budget 690
+
 section "end-to-end tests (Playwright, Chromium, real endpoint)"
 record npx playwright test
 
