@@ -83,8 +83,8 @@ class Endpoint:
         self.token = out.strip().splitlines()[-1].strip()
 
     def call(self, method, path, body=None, encoding=None):
-        """The API's JSON answer; with `encoding` ("gzip"), asked for compressed and read as sent, and the
-        number of bytes that came over the wire is kept in self.received (gzip or br)."""
+        """The API's JSON answer. With `encoding` ("gzip" or "br") it is asked for compressed and read as
+        sent. The number of bytes that came over the wire is kept in self.received."""
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(self.base + "/api/v1" + path, data=data, method=method)
         req.add_header("Authorization", "Bearer " + self.token)
