@@ -45,7 +45,8 @@ impl EmailAddress {
             return Err(AddressError::ControlCharacter(trimmed.escape_debug().to_string()));
         }
         if trimmed.len() > 254 {
-            return Err(AddressError::TooLong(format!("{}…", &trimmed[..40])));
+            let start: String = trimmed.chars().take(40).collect();
+            return Err(AddressError::TooLong(format!("{start}…")));
         }
         let lowered = trimmed.to_lowercase();
         let parsed = email_address::EmailAddress::parse_with_options(
@@ -322,6 +323,10 @@ mod tests {
         assert!(err.to_string().contains("line break"));
         let long = format!("{}@x.com", "a".repeat(300));
         assert!(matches!(EmailAddress::parse(&long), Err(AddressError::TooLong(_))));
+        // The message quotes the start of the text, cut between characters, never inside one.
+        let accented = format!("{}é{}@x.com", "a".repeat(39), "b".repeat(300));
+        let Err(AddressError::TooLong(start)) = EmailAddress::parse(&accented) else { panic!("too long") };
+        assert_eq!(start, format!("{}é…", "a".repeat(39)));
     }
 
     #[test]

@@ -391,3 +391,15 @@ fn damaged_samples_never_panic() {
         }
     }
 }
+
+/// A sender address over the length limit with a letter of two bytes where the error message cuts it is
+/// refused as an address, and the message still classifies.
+#[test]
+fn a_long_sender_address_with_accents_still_classifies() {
+    let local = format!("{}é{}", "a".repeat(39), "b".repeat(260));
+    let raw = format!(
+        "From: {local}@example.com\r\nTo: rep@seller.example.com\r\nSubject: Re: pricing\r\n\
+         Message-ID: <r1@example.com>\r\n\r\nThanks, interested.\r\n"
+    );
+    let _ = classify(raw.as_bytes());
+}
