@@ -8,7 +8,7 @@ use chrono::Utc;
 use domain::sync::{
     EmailEffect, ErrorBody, ErrorCode, MutationOutcome, Operation, PutEmail, apply_to_email, settle_put_email,
 };
-use domain::{Email, EmailId, Instant, Status, UserId};
+use domain::{Email, EmailAddress, EmailId, Instant, Status, UserId};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
@@ -91,7 +91,24 @@ async fn put_email(tx: &mut Tx, user: UserId, incoming: &Email, now: Instant) ->
     let mut incoming = incoming.clone();
     incoming.owner = user;
     incoming.validate().map_err(|e| ApiError::new(ErrorCode::InvalidInput, e.to_string()))?;
+    // An email goes out from its rep's own address: the relay is shared, and its Message-ID and VERP
+    // address are made from the sender's domain.
+    let own = Store::user_address(tx, user).await?;
+    if own.as_deref().and_then(|a| EmailAddress::parse(a).ok()).as_ref() != Some(&incoming.sender) {
+        return Err(ApiError::field(
+            ErrorCode::InvalidInput,
+            "sender",
+            format!("an email goes out from your own address ({})", own.unwrap_or_default()),
+        ));
+    }
     let stored: Option<Email> = Store::get(tx, user, Kind::Email, &incoming.id.to_string()).await?;
+    // Tracking and inbound mail find an email by its id alone, so an id is never shared between users.
+    if stored.is_none() && Store::email_id_taken_by_another(tx, user, incoming.id).await? {
+        return Err(refused(
+            ErrorCode::Conflict,
+            "another email already has this id: give the email a new one",
+        ));
+    }
     match settle_put_email(stored.as_ref(), &incoming).map_err(ApiError::from_conflict)? {
         PutEmail::Create(mut email) => {
             email.created_at = now;

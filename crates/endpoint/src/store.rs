@@ -491,6 +491,30 @@ impl Store {
         Ok(email)
     }
 
+    /// Whether a user other than `user` has, or had, an email with this id.
+    pub async fn email_id_taken_by_another(
+        tx: &mut Tx,
+        user: UserId,
+        id: EmailId,
+    ) -> Result<bool, StoreError> {
+        let row =
+            sqlx::query("SELECT 1 FROM records WHERE kind = 'email' AND id = ? AND user_id <> ? LIMIT 1")
+                .bind(id.to_string())
+                .bind(user.0)
+                .fetch_optional(&mut *tx.0)
+                .await?;
+        Ok(row.is_some())
+    }
+
+    /// The address of a user, read inside a transaction.
+    pub async fn user_address(tx: &mut Tx, user: UserId) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT email FROM users WHERE id = ?")
+            .bind(user.0)
+            .fetch_optional(&mut *tx.0)
+            .await?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
     /// Finds an email by id whatever its owner (for tracking and inbound mail, which carry no user).
     pub async fn email_any_user(&self, id: EmailId) -> Result<Option<Email>, StoreError> {
         let row =

@@ -573,11 +573,27 @@ async fn one_user_never_sees_or_touches_anothers_records() {
     );
     let page: Value = bo.get("/changes?since=0").await.json().await.unwrap();
     assert_eq!(page["changes"], json!([]));
-    // Bo's PUT with the same id makes Bo's own email and leaves Ana's untouched.
-    let res = bo.put(&format!("/emails/{id}"), &draft_json(&id, "y@acme.example.com", "Bo's")).await;
-    assert_eq!(res.status(), 200);
+    // Tracking and inbound mail find an email by its id alone: Bo cannot make an email with Ana's id (it
+    // would take her prospect's views, clicks and replies), and Ana's stays as it was.
+    let mut bos = draft_json(&id, "y@acme.example.com", "Bo's");
+    bos["sender"] = json!("bo@seller.example.com");
+    let res = bo.put(&format!("/emails/{id}"), &bos).await;
+    assert_eq!(res.status(), 409);
+    let body: Value = res.json().await.unwrap();
+    assert!(body["message"].as_str().unwrap().contains("already has this id"), "{body}");
+    assert_eq!(bo.get(&format!("/emails/{id}")).await.status(), 404);
     assert_eq!(ana.email(&id).await["subject"], "Mine");
-    assert_eq!(bo.email(&id).await["subject"], "Bo's");
+    // Nor can Bo send as Ana, or as anyone but himself.
+    let other = uuid::Uuid::now_v7().to_string();
+    let mut as_ana = draft_json(&other, "y@acme.example.com", "Hi");
+    as_ana["sender"] = json!("ana@seller.example.com");
+    let res = bo.put(&format!("/emails/{other}"), &as_ana).await;
+    assert_eq!(res.status(), 400);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["field"], "sender", "{body}");
+    assert!(body["message"].as_str().unwrap().contains("bo@seller.example.com"), "{body}");
+    as_ana["sender"] = json!("BO@seller.example.com");
+    assert_eq!(bo.put(&format!("/emails/{other}"), &as_ana).await.status(), 200, "his own address, any case");
 }
 
 /// PUTs `body` over a raw connection, writing the body while reading the answer, and returns the answer's
