@@ -151,7 +151,11 @@ async fn apply(state: &AppState, found: &Email, c: &Classification) -> Result<()
                                 seq = Some(Store::put_email(&mut tx, &email).await?);
                             }
                         }
-                        if recipient.hard {
+                        // Only an address this email went to: a report cannot put anyone else on the
+                        // rep's suppression list.
+                        let ours =
+                            recipient.address == email.recipient || email.cc.contains(&recipient.address);
+                        if recipient.hard && ours {
                             Store::suppress(
                                 &mut tx,
                                 owner,

@@ -78,6 +78,9 @@ impl Transport {
                     code: err.status().map(|c| code_number(&c.to_string())).unwrap_or(550),
                     text: std::error::Error::source(&err).map(|s| s.to_string()).unwrap_or_default(),
                 },
+                Err(err @ (PoolError::Unknown(_) | PoolError::Unsupported(_))) => {
+                    SendOutcome::Failed { reason: err.to_string() }
+                }
                 Err(err) => SendOutcome::Transient { reason: err.to_string() },
             },
             Transport::Outbox(dir) => {

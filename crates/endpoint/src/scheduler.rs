@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use domain::{Bounce, Email, EmailId, EngagementEvent, EventId, EventKind, Status, UserId};
+use domain::{Bounce, Email, EmailAddress, EmailId, EngagementEvent, EventId, EventKind, Status, UserId};
 use tokio::sync::{Mutex, Notify, Semaphore, mpsc};
 
 use crate::feed::Feed;
@@ -304,7 +304,12 @@ async fn record_outcome(
         Outcome::Bounced(bounce) => (Status::Bounced, Some(bounce_text(bounce))),
         Outcome::Failed(reason) => (Status::Failed, Some(reason.clone())),
     };
-    email.transition(to, now, reason).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    if let Err(refused) = email.transition(to, now, reason) {
+        // A faster signal got there first (a bounce report can arrive before the relay's answer is
+        // written): the email keeps that status, and the other outcomes written with this one still are.
+        tracing::info!(email = %id, %refused, "send outcome not applied");
+        return Ok(None);
+    }
     let mut seq = Store::put_email(tx, &email).await?;
     if let Outcome::Bounced(bounce) = outcome {
         let event = EngagementEvent {
@@ -319,10 +324,22 @@ async fn record_outcome(
         };
         seq = Store::put_event(tx, user, &event).await?;
         if bounce.is_hard() {
-            Store::suppress(tx, user, email.recipient.as_str(), bounce.reason.name(), now).await?;
+            for address in refused_addresses(&email, &bounce.diagnostic) {
+                Store::suppress(tx, user, address.as_str(), bounce.reason.name(), now).await?;
+            }
         }
     }
     Ok(Some(seq))
+}
+
+/// The addresses a hard refusal is about. One refused address refuses the whole message, so with cc the
+/// relay's words must name the address; alone, the recipient is the one refused.
+fn refused_addresses<'a>(email: &'a Email, diagnostic: &str) -> Vec<&'a EmailAddress> {
+    if email.cc.is_empty() {
+        return vec![&email.recipient];
+    }
+    let words = diagnostic.to_lowercase();
+    std::iter::once(&email.recipient).chain(&email.cc).filter(|a| words.contains(a.as_str())).collect()
 }
 
 /// What became of one send.

@@ -13,7 +13,8 @@ use lettre::address::Envelope;
 use lettre::transport::smtp::Error;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
-use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use tokio::net::TcpStream;
 
 /// How TLS is used, as the URL's scheme and `tls` parameter say.
@@ -95,16 +96,30 @@ impl SmtpPool {
             Some(connection) => connection,
             None => self.connect().await?,
         };
-        let sent = tokio::time::timeout(self.timeout, connection.send(envelope, bytes)).await;
+        let mut stage = Stage::Envelope;
+        let sent =
+            tokio::time::timeout(self.timeout, transact(&mut connection, envelope, bytes, &mut stage)).await;
         match sent {
-            Ok(Ok(_)) => {
+            Ok(Ok(())) => {
                 self.put_back(connection);
                 Ok(())
             }
-            Ok(Err(err)) => Err(err.into()),
+            Ok(Err(err)) => {
+                connection.abort().await;
+                Err(match err {
+                    // No answer to the content: it may have been delivered.
+                    PoolError::Smtp(err) if stage == Stage::Content && err.status().is_none() => {
+                        PoolError::Unknown(err.to_string())
+                    }
+                    other => other,
+                })
+            }
             Err(_) => {
                 connection.abort().await;
-                Err(lettre_timeout())
+                Err(match stage {
+                    Stage::Envelope => lettre_timeout(),
+                    Stage::Content => PoolError::Unknown("the SMTP server did not answer in time".into()),
+                })
             }
         }
     }
@@ -165,15 +180,70 @@ impl SmtpPool {
     }
 }
 
+/// How far one message's conversation got.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// Sender, recipients and `DATA`: a failure here means nothing was delivered.
+    Envelope,
+    /// The server said go ahead (354) and the content is on its way: only its answer tells whether the
+    /// message was taken.
+    Content,
+}
+
+/// One message's SMTP transaction (`MAIL`, `RCPT` for each recipient, `DATA`, the content), keeping
+/// `stage` up to date so a lost answer can be told from a refusal.
+async fn transact(
+    connection: &mut AsyncSmtpConnection,
+    envelope: &Envelope,
+    bytes: &[u8],
+    stage: &mut Stage,
+) -> Result<(), PoolError> {
+    let server = connection.server_info();
+    let mut options = Vec::new();
+    let ascii = |a: &lettre::Address| AsRef::<str>::as_ref(a).is_ascii();
+    let non_ascii = envelope.from().is_some_and(|a| !ascii(a)) || !envelope.to().iter().all(ascii);
+    if non_ascii {
+        if !server.supports_feature(Extension::SmtpUtfEight) {
+            return Err(PoolError::Unsupported(
+                "the SMTP server does not take addresses with accents (SMTPUTF8)",
+            ));
+        }
+        options.push(MailParameter::SmtpUtfEight);
+    }
+    if !bytes.is_ascii() {
+        if !server.supports_feature(Extension::EightBitMime) {
+            return Err(PoolError::Unsupported("the SMTP server does not take 8-bit messages (8BITMIME)"));
+        }
+        options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+    }
+    connection.command(Mail::new(envelope.from().cloned(), options)).await?;
+    for recipient in envelope.to() {
+        connection.command(Rcpt::new(recipient.clone(), Vec::new())).await?;
+    }
+    connection.command(Data).await?;
+    *stage = Stage::Content;
+    connection.message(bytes).await?;
+    Ok(())
+}
+
 /// Why a message could not be handed over.
 #[derive(Debug, thiserror::Error)]
 pub enum PoolError {
     /// What the SMTP client reported (a refusal with its code, or a broken conversation).
     #[error(transparent)]
     Smtp(#[from] Error),
-    /// The server could not be reached, or did not answer in time.
+    /// The server could not be reached, or did not answer in time, before the message was sent.
     #[error("{0}")]
     Network(String),
+    /// The content was sent and no answer came: the message may have been delivered, so it is never
+    /// sent again by itself.
+    #[error(
+        "no answer after the message was sent ({0}): it may have been delivered, so it is not sent again"
+    )]
+    Unknown(String),
+    /// The server cannot take this message as it is.
+    #[error("{0}")]
+    Unsupported(&'static str),
 }
 
 fn lettre_timeout() -> PoolError {

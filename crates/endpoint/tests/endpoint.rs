@@ -187,6 +187,41 @@ async fn a_transient_failure_is_retried_then_delivered() {
     assert_eq!(smtp.wait_for(1).len(), 1, "delivered once, after the 451");
 }
 
+/// The relay took the message but its answer never came: the email may have been delivered, so it is never
+/// sent again by itself; it ends in Failed, saying so.
+#[tokio::test]
+async fn a_message_whose_answer_is_lost_is_never_sent_twice() {
+    let (_dir, smtp, _endpoint, api) = setup();
+    let id = api.send("vanish@acme.example.com", "Only once").await;
+    let email = api.wait_status(&id, "failed").await;
+    let reason = email["status_reason"].as_str().unwrap();
+    assert!(reason.contains("may have been delivered"), "{reason}");
+    // The retries (100 ms, 200 ms …) would have gone out by now.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(smtp.received().len(), 1, "sent exactly once");
+}
+
+/// One refused address refuses the whole message: a dead cc bounces the email, and only the address the
+/// relay named goes on the suppression list, never the recipient it did not name.
+#[tokio::test]
+async fn a_dead_cc_is_suppressed_and_the_recipient_is_not() {
+    let (_dir, smtp, _endpoint, api) = setup();
+    let id = uuid::Uuid::now_v7().to_string();
+    let mut draft = draft_json(&id, "ana@acme.example.com", "With a cc");
+    draft["cc"] = json!(["reject-cc@acme.example.com"]);
+    assert_eq!(api.put(&format!("/emails/{id}"), &draft).await.status(), 200);
+    assert_eq!(api.post(&format!("/emails/{id}/send"), None).await.status(), 200);
+    api.wait_status(&id, "bounced").await;
+    // Ana still gets mail.
+    let again = api.send("ana@acme.example.com", "Without the cc").await;
+    api.wait_status(&again, "delivered").await;
+    assert_eq!(smtp.wait_for(1).len(), 1);
+    // The dead cc does not.
+    let third = api.send("reject-cc@acme.example.com", "Direct").await;
+    let email = api.wait_status(&third, "failed").await;
+    assert!(email["status_reason"].as_str().unwrap().contains("suppressed"));
+}
+
 #[tokio::test]
 async fn a_relay_that_is_down_ends_in_failed_with_the_reason() {
     let dir = tempfile::tempdir().unwrap();
@@ -410,6 +445,21 @@ async fn a_late_dsn_bounces_a_delivered_email_and_a_delay_is_only_an_event() {
         .map(|c| c["record"]["event"]["kind"]["type"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(kinds, vec!["delayed", "bounced"]);
+}
+
+/// A report naming an address the email never went to (forged by whoever got the email, or from a
+/// forwarding mailbox) cannot put that address on the rep's suppression list.
+#[tokio::test]
+async fn a_bounce_report_suppresses_only_an_address_the_email_went_to() {
+    let (_dir, smtp, _endpoint, api) = setup();
+    let id = api.send("ana@acme.example.com", "Hello").await;
+    api.wait_status(&id, "delivered").await;
+    let forged = dsn(&id, "failed", "5.1.1", "550 5.1.1 user unknown")
+        .replace("ana@acme.example.com", "bigclient@client.example.com");
+    post_inbound(&api, &forged).await;
+    let next = api.send("bigclient@client.example.com", "Our proposal").await;
+    api.wait_status(&next, "delivered").await;
+    assert_eq!(smtp.wait_for(2).len(), 2);
 }
 
 #[tokio::test]

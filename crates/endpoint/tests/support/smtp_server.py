@@ -6,6 +6,9 @@ Recipients decide how the server answers:
   - "policy..."                                       -> 550 5.7.1 message refused as spam at DATA
   - "later..."                                        -> 451 4.3.0 at RCPT for the first LATER_COUNT tries
   - "drop..."                                         -> the connection is dropped at RCPT
+  - "vanish..."                                       -> the message is taken, then the connection is cut
+                                                         before the answer to its content (delivered, but
+                                                         the sender never hears so)
 Other recipients are accepted. DELAY_MS slows every DATA down (to catch a sender in the middle).
 Prints "READY <port>" on stdout once it listens.
 """
@@ -55,6 +58,8 @@ class Handler:
         with open(path + ".json", "w") as f:
             json.dump({"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos}, f)
         os.rename(path + ".eml.tmp", path + ".eml")
+        if any(r.split("@", 1)[0].lower().startswith("vanish") for r in envelope.rcpt_tos):
+            server.transport.abort()
         return "250 2.0.0 Ok: queued"
 
 
