@@ -21,14 +21,14 @@ use crate::scheduler::{Scheduler, SendSettings};
 use crate::store::Store;
 use crate::tracking::TrackingKeys;
 
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(name = "endpoint", version, about = "The Command Center endpoint")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 pub enum Command {
     /// Serve the API, tracking, inbound mail and the built app on one port, and send due emails.
     Serve(ServeArgs),
@@ -63,7 +63,8 @@ pub enum UserCommand {
     },
 }
 
-#[derive(Debug, Clone, Args)]
+/// Not `Debug`: it holds the SMTP URL (with its password) and the inbound secret.
+#[derive(Clone, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "CC_LISTEN", default_value = "127.0.0.1:8080")]

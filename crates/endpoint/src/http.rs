@@ -115,8 +115,13 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback_service(app)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// A request's span names its method and path, never its query: the change stream takes its token there.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
 }
 
 /// The API's answers compressed for a browser that takes brotli or gzip (a sync over a slow line pulls

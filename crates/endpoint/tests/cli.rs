@@ -81,3 +81,41 @@ fn classify_prints_one_json_object_for_a_file_or_standard_input() {
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("/no/such.eml"));
 }
+
+/// With every request logged (`CC_LOG=debug`), a token sent in the change stream's query never reaches
+/// the log, while the request itself does.
+#[tokio::test]
+async fn a_token_in_the_query_is_never_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = endpoint(&["user", "add", "ana@seller.example.com"], &data);
+    let token = String::from_utf8(out.stdout).unwrap().trim().lines().last().unwrap().trim().to_string();
+    assert!(token.starts_with("cc_"), "{token}");
+    let port = support::free_port();
+    let log_path = dir.path().join("endpoint.log");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_endpoint"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .arg(&data)
+        .env("CC_LOG", "debug")
+        .stdout(std::fs::File::create(&log_path).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}/api/v1/changes/stream?since=0&access_token={token}");
+    let mut answered = false;
+    for _ in 0..200 {
+        if let Ok(res) = reqwest::get(&url).await {
+            assert_eq!(res.status(), 200);
+            answered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    }
+    assert!(answered, "the endpoint did not answer");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let log = std::fs::read_to_string(&log_path).unwrap();
+    assert!(log.contains("/api/v1/changes/stream"), "the request is logged: {log}");
+    assert!(!log.contains(&token), "the token is not: {log}");
+}
