@@ -20,8 +20,8 @@ use std::rc::Rc;
 
 use chrono::Utc;
 use domain::sync::{
-    Change, ChangePage, MutationOutcome, Operation, PROTOCOL_VERSION, PushRequest, Record,
-    settle_incoming_email,
+    Change, ChangePage, ErrorBody, ErrorCode, MutationOutcome, Operation, PROTOCOL_VERSION, PushRequest,
+    Record, settle_incoming_email,
 };
 use domain::{EmailId, EngagementEvent};
 use futures::StreamExt;
@@ -208,6 +208,7 @@ impl Sync {
                     });
                     MAX_BACKOFF_MS
                 }
+                Err(RoundError::Stopped) => break,
                 Err(RoundError::Transient(reason)) => {
                     backoff = if backoff == 0 { FIRST_BACKOFF_MS } else { (backoff * 2).min(MAX_BACKOFF_MS) };
                     self.update(|s| {
@@ -242,6 +243,16 @@ impl Sync {
         Ok(next_hold)
     }
 
+    /// Writes to the cache, unless sync was stopped (signed out) while this round was on the network: a
+    /// late answer must not write the old session's records back into the emptied cache.
+    async fn write(&self, writes: Vec<Write>) -> Result<(), RoundError> {
+        if self.inner.stopped.get() {
+            return Err(RoundError::Stopped);
+        }
+        self.inner.cache.write(writes).await?;
+        Ok(())
+    }
+
     /// Refreshes the outbox figures of the status from the cache.
     pub async fn refresh_outbox(&self) -> Result<(), StorageError> {
         let outbox = self.inner.cache.outbox().await?;
@@ -258,6 +269,7 @@ impl Sync {
     /// Pushes every waiting entry that is not held, oldest first, in batches.
     async fn push(&self) -> Result<Option<u32>, RoundError> {
         let mut next_hold: Option<u32> = None;
+        let mut limit = PUSH_BATCH;
         loop {
             let outbox = self.inner.cache.outbox().await?;
             let now = Utc::now();
@@ -273,7 +285,7 @@ impl Sync {
                         let ms = (until - now).num_milliseconds().clamp(0, i64::from(u32::MAX)) as u32;
                         next_hold = Some(next_hold.map_or(ms, |n| n.min(ms)));
                     }
-                    _ if batch.len() < PUSH_BATCH => batch.push((*number, entry.clone())),
+                    _ if batch.len() < limit => batch.push((*number, entry.clone())),
                     _ => {}
                 }
             }
@@ -292,7 +304,31 @@ impl Sync {
                 version: PROTOCOL_VERSION,
                 mutations: batch.iter().map(|(_, e)| e.mutation.clone()).collect(),
             };
-            let response = self.inner.api.push(&request).await?;
+            let response = match self.inner.api.push(&request).await {
+                Ok(response) => response,
+                // The whole request refused for good (too large, say): one change at a time, so the one
+                // the endpoint cannot take is set aside with the reason and the others still go.
+                Err(err) if !err.is_transient() && err != ApiError::Unauthorized => {
+                    if batch.len() > 1 {
+                        limit = 1;
+                        continue;
+                    }
+                    let (number, mut entry) = batch.remove(0);
+                    let error = match err {
+                        ApiError::Refused { body, .. } => body,
+                        other => ErrorBody::new(ErrorCode::Internal, other.to_string()),
+                    };
+                    let email = email_of(&entry.mutation.op);
+                    entry.state = OutboxState::Rejected { error };
+                    if let Some(id) = email {
+                        self.restore_email(id).await?;
+                    }
+                    self.write(vec![Write::UpdateOutbox(number, Box::new(entry))]).await?;
+                    self.inner.listener.changed(Pulled::default());
+                    continue;
+                }
+                Err(err) => return Err(err.into()),
+            };
             let mut writes = Vec::new();
             let mut refused_emails = Vec::new();
             for outcome in response.outcomes {
@@ -314,12 +350,13 @@ impl Sync {
                     }
                 }
             }
-            self.inner.cache.write(writes).await?;
             // A refused change leaves the rep's copy of the email ahead of the endpoint's: take the
-            // endpoint's back.
+            // endpoint's back, before the entry is set aside (a restore cut off by the network is tried
+            // again with the entry next round).
             for id in refused_emails {
                 self.restore_email(id).await?;
             }
+            self.write(writes).await?;
             self.inner.listener.changed(Pulled::default());
         }
     }
@@ -329,10 +366,10 @@ impl Sync {
         match self.inner.api.email(id).await {
             Ok(email) => {
                 let record = EmailRecord { email, engagement: Default::default() };
-                self.inner.cache.write(vec![Write::Email(Box::new(record))]).await?;
+                self.write(vec![Write::Email(Box::new(record))]).await?;
             }
             Err(ApiError::Refused { status: 404, .. }) => {
-                self.inner.cache.write(vec![Write::DeleteEmail(id)]).await?;
+                self.write(vec![Write::DeleteEmail(id)]).await?;
             }
             Err(err) => return Err(err.into()),
         }
@@ -361,7 +398,7 @@ impl Sync {
                 records: page.changes.iter().map(|c| c.record.clone()).collect(),
             };
             let writes = self.writes_for(&page).await?;
-            self.inner.cache.write(writes).await?;
+            self.write(writes).await?;
             cursor = page.next;
             self.inner.listener.changed(pulled);
             if !page.has_more {
@@ -436,6 +473,8 @@ fn email_of(op: &Operation) -> Option<EmailId> {
 enum RoundError {
     Unauthorized,
     Transient(String),
+    /// Sync was stopped in the middle of the round.
+    Stopped,
 }
 
 impl From<ApiError> for RoundError {
