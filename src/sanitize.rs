@@ -9,6 +9,18 @@ use wasm_bindgen::prelude::*;
 extern "C" {
     #[wasm_bindgen(catch, js_namespace = DOMPurify, js_name = sanitize)]
     fn purify(dirty: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = DOMPurify, js_name = sanitize)]
+    fn purify_with(dirty: &str, config: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// HTML safe to put in the app's own page (the editor): as [`html`], and without style sheets, which
+/// would restyle the whole app, not just the email.
+pub fn html_in_page(dirty: &str) -> String {
+    let config = js_sys::JSON::parse(r#"{"FORBID_TAGS":["style"]}"#).unwrap_or(JsValue::UNDEFINED);
+    match purify_with(dirty, &config).ok().and_then(|v| v.as_string()) {
+        Some(clean) => clean,
+        None => escape(dirty),
+    }
 }
 
 /// HTML safe to put in the page: DOMPurify's output, or the input escaped as text when DOMPurify is

@@ -1,6 +1,6 @@
 //! An email's body, shown in a sandboxed frame: the HTML is sanitised first, and the frame allows no
-//! scripts, no forms, no navigation and loads nothing from the network (so viewing an email never fetches a
-//! tracking pixel or a remote image).
+//! scripts, no forms and loads nothing from the network (so viewing an email never fetches a tracking pixel
+//! or a remote image). A link opens in a new tab, outside the sandbox, never inside the frame.
 
 use leptos::prelude::*;
 
@@ -18,7 +18,7 @@ pub fn document(html: &str, text: &str) -> String {
     };
     format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><meta http-equiv=\"Content-Security-Policy\" \
-         content=\"{POLICY}\"><style>body{{font:15px/1.5 system-ui,sans-serif;margin:12px;color:#1d2733}}\
+         content=\"{POLICY}\"><meta name=\"referrer\" content=\"no-referrer\"><base target=\"_blank\"><style>body{{font:15px/1.5 system-ui,sans-serif;margin:12px;color:#1d2733}}\
          img{{max-width:100%}}</style></head><body>{content}</body></html>"
     )
 }
@@ -26,5 +26,5 @@ pub fn document(html: &str, text: &str) -> String {
 #[component]
 pub fn BodyFrame(html: String, text: String, title: String) -> impl IntoView {
     let srcdoc = document(&html, &text);
-    view! { <iframe class="body-frame" sandbox="" title=title srcdoc=srcdoc referrerpolicy="no-referrer"></iframe> }
+    view! { <iframe class="body-frame" sandbox="allow-popups allow-popups-to-escape-sandbox" title=title srcdoc=srcdoc referrerpolicy="no-referrer"></iframe> }
 }

@@ -33,7 +33,7 @@ pub fn Editor(html: RwSignal<String>, labelled_by: &'static str) -> impl IntoVie
     let area = NodeRef::<html::Div>::new();
     Effect::new(move |_| {
         if let Some(element) = area.get() {
-            element.set_inner_html(&crate::sanitize::html(&html.get_untracked()));
+            element.set_inner_html(&crate::sanitize::html_in_page(&html.get_untracked()));
         }
     });
     let read = move || {

@@ -13,7 +13,6 @@ use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use serde::{Deserialize, Serialize};
-use wasm_bindgen::JsCast;
 
 use crate::components::editor::Editor;
 use crate::components::field::{TextField, ZoneOptions};
@@ -24,8 +23,23 @@ use crate::state::use_app;
 use crate::storage::{Store, Write};
 use crate::zone::IntlZone;
 
-/// The meta key of the new email being written.
-const DRAFT_KEY: &str = "compose";
+/// The meta key under which what the rep writes is kept, one per context: an edit, a task's email, a
+/// follow-up, an email to one person and a new email each come back as they were left, and never fill
+/// one another.
+pub fn draft_key(
+    editing: Option<EmailId>,
+    task: Option<&str>,
+    followup: Option<EmailId>,
+    to: Option<&str>,
+) -> String {
+    match (editing, task, followup, to) {
+        (Some(id), ..) => format!("compose:{id}"),
+        (None, Some(task), ..) => format!("compose:task:{task}"),
+        (None, None, Some(id), _) => format!("compose:followup:{id}"),
+        (None, None, None, Some(to)) => format!("compose:to:{to}"),
+        (None, None, None, None) => "compose".into(),
+    }
+}
 
 /// What the form holds, as typed (kept in the cache while the rep writes).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -80,13 +94,30 @@ pub fn parse_addresses(text: &str) -> Result<Vec<EmailAddress>, domain::AddressE
         .collect()
 }
 
-/// The text of an HTML body (for the plain-text part), as the browser reads it.
+/// The text of an HTML body (for the plain-text part), read in a document of its own that loads nothing
+/// (no image of the body is fetched).
 pub fn text_of(html: &str) -> String {
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return String::new() };
-    let Ok(element) = document.create_element("div") else { return String::new() };
-    element.set_inner_html(&crate::sanitize::html(html));
-    let text = element.dyn_ref::<web_sys::HtmlElement>().map(|e| e.inner_text()).unwrap_or_default();
-    text.trim().to_string()
+    let Ok(parser) = web_sys::DomParser::new() else { return String::new() };
+    // A line break before each line and block, so lines and paragraphs stay apart in the text.
+    let mut clean = crate::sanitize::html(html);
+    for start in ["<br", "<div", "<p>", "<p ", "<li", "<h1", "<h2", "<h3", "<blockquote", "<tr"] {
+        clean = clean.replace(start, &format!("\n{start}"));
+    }
+    let Ok(document) = parser.parse_from_string(&clean, web_sys::SupportedType::TextHtml) else {
+        return String::new();
+    };
+    let text = document.body().and_then(|b| b.text_content()).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in lines.iter().enumerate() {
+        // At most one empty line in a row.
+        if line.is_empty() && (i == 0 || lines[i - 1].is_empty()) {
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.trim().to_string()
 }
 
 #[component]
@@ -102,19 +133,31 @@ pub fn ComposePage() -> impl IntoView {
     let original: RwSignal<Option<Email>> = RwSignal::new(None);
     let errors = RwSignal::new(Errors::default());
     let ready = RwSignal::new(false);
+    let loaded: RwSignal<Option<Form>> = RwSignal::new(None);
     let editor_html = RwSignal::new(String::new());
     let schedule_open = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let refused: RwSignal<Option<String>> = RwSignal::new(None);
 
-    // Fill the form: the email edited, a follow-up's quote, or what was being written before a reload.
+    let key = Memo::new(move |_| {
+        query.with(|q| {
+            let followup = q.get("followup").and_then(|s| s.parse::<EmailId>().ok());
+            draft_key(editing.get(), q.get_str("task"), followup, q.get_str("to"))
+        })
+    });
+
+    // Fill the form: what was being written here before (a reload, a crash, another screen), else the
+    // email edited, a follow-up's quote, or a new email.
     Effect::new(move |_| {
         let editing = editing.get();
         let followup = query.with(|q| q.get("followup").and_then(|s| s.parse::<EmailId>().ok()));
         let to = query.with(|q| q.get("to"));
+        let key = key.get();
         let cache = state.cache();
         leptos::task::spawn_local(async move {
+            ready.set(false);
             let zone = state.time_zone();
+            let kept = cache.get::<Form>(Store::Meta, &key).await.ok().flatten();
             let mut next = Form { zone: zone.clone(), ..Form::default() };
             if let Some(id) = editing {
                 if let Ok(Some(record)) = cache.email(id).await {
@@ -134,49 +177,64 @@ pub fn ComposePage() -> impl IntoView {
                     }
                     original.set(Some(email));
                 }
-            } else if let Some(id) = followup {
-                if let Ok(Some(record)) = cache.email(id).await {
-                    let email = record.email;
-                    next.to = email.recipient.to_string();
-                    next.subject = if email.subject.to_lowercase().starts_with("re:") {
-                        email.subject.clone()
-                    } else {
-                        format!("Re: {}", email.subject)
-                    };
-                    let quoted = if email.html_body.trim().is_empty() {
-                        crate::sanitize::escape(&email.text_body).replace('\n', "<br>")
-                    } else {
-                        crate::sanitize::html(&email.html_body)
-                    };
-                    next.html = format!("<p><br></p><blockquote>{quoted}</blockquote>");
-                    next.campaign = email.campaign.map(|c| c.to_string()).unwrap_or_default();
-                }
-            } else if let Ok(Some(saved)) = cache.get::<Form>(Store::Meta, DRAFT_KEY).await {
-                next = saved;
-                if next.zone.is_empty() {
-                    next.zone = zone;
-                }
+            } else if kept.is_none()
+                && let Some(id) = followup
+                && let Ok(Some(record)) = cache.email(id).await
+            {
+                let email = record.email;
+                next.to = email.recipient.to_string();
+                next.subject = if email.subject.to_lowercase().starts_with("re:") {
+                    email.subject.clone()
+                } else {
+                    format!("Re: {}", email.subject)
+                };
+                let quoted = if email.html_body.trim().is_empty() {
+                    crate::sanitize::escape(&email.text_body).replace('\n', "<br>")
+                } else {
+                    crate::sanitize::html_in_page(&email.html_body)
+                };
+                next.html = format!("<p><br></p><blockquote>{quoted}</blockquote>");
+                next.campaign = email.campaign.map(|c| c.to_string()).unwrap_or_default();
             }
             if let Some(to) = to {
                 next.to = to;
             }
+            // An edit kept for an email that has since gone out is dropped: the email is what it is now.
+            let still_editable = original.with_untracked(|o| o.as_ref().is_none_or(Email::is_editable));
+            if let Some(kept) = kept.filter(|_| still_editable) {
+                next = Form { id: next.id, ..kept };
+                if next.zone.is_empty() {
+                    next.zone = zone;
+                }
+            }
             editor_html.set(next.html.clone());
+            loaded.set(Some(next.clone()));
             form.set(next);
             ready.set(true);
         });
     });
 
-    // Keep what the rep writes in the cache (a new email only: an edit is saved by its own buttons).
+    // Keep what the rep writes in the cache as they type, under this screen's own key.
     let keep = move || {
-        if editing.get_untracked().is_some() || !ready.get_untracked() {
+        if !ready.get_untracked() {
             return;
         }
         let cache = state.cache();
         let mut current = form.get_untracked();
         current.html = editor_html.get_untracked();
+        // Nothing typed yet: nothing to keep (an edit opened and left keeps no stale copy of the email).
+        if loaded.with_untracked(|l| l.as_ref() == Some(&current)) {
+            return;
+        }
+        let key = key.get_untracked();
         leptos::task::spawn_local(async move {
-            let _ = cache.write(vec![Write::meta(DRAFT_KEY, &current)]).await;
+            let _ = cache.write(vec![Write::record(Store::Meta, key, &current)]).await;
         });
+    };
+    let forget = move || {
+        let cache = state.cache();
+        let key = key.get_untracked();
+        async move { cache.write(vec![Write::Delete { store: Store::Meta, key }]).await }
     };
     Effect::new(move |_| {
         form.track();
@@ -285,10 +343,7 @@ pub fn ComposePage() -> impl IntoView {
                 }
                 match actions::save_email(state, email, then).await {
                     Ok(saved) => {
-                        let _ = state
-                            .cache()
-                            .write(vec![Write::Delete { store: Store::Meta, key: DRAFT_KEY.into() }])
-                            .await;
+                        let _ = forget().await;
                         let text = match intent {
                             Intent::SendNow => t_string!(i18n, compose.sent_notice).to_string(),
                             Intent::Schedule => t_string!(i18n, compose.scheduled_notice).to_string(),
@@ -462,7 +517,10 @@ pub fn ComposePage() -> impl IntoView {
                             {t_string!(i18n, compose.save_draft).to_string()}
                         </button>
                     </Show>
-                    <a class="button ghost" href="/emails">{t_string!(i18n, common.cancel).to_string()}</a>
+                    <a class="button ghost" href="/emails" on:click=move |_| {
+                        // Cancel drops what was typed here (a saved draft stays as it was saved).
+                        leptos::task::spawn_local(async move { let _ = forget().await; });
+                    }>{t_string!(i18n, common.cancel).to_string()}</a>
                 </div>
             </form>
         </section>

@@ -22,6 +22,8 @@ test('compose and send: the SMTP server receives it and it appears under Sent �
   await signIn(page, newRep('send').token);
   const to = recipient('ana');
   await compose(page, to, 'Pricing for Acme', 'Hi Ana, here is our pricing.');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('Best, Rep');
   await page.screenshot({ path: screenshotPath('compose'), fullPage: true });
   await page.getByRole('button', { name: 'Send now' }).click();
   await expect(page).toHaveURL(/\/emails\/sent\/delivered$/);
@@ -30,6 +32,8 @@ test('compose and send: the SMTP server receives it and it appears under Sent �
   expect(message, 'the SMTP server received the email').toBeTruthy();
   expect(header(message.raw, 'Subject')).toBe('Pricing for Acme');
   expect(message.raw).toContain('Hi Ana, here is our pricing.');
+  // The plain-text part keeps the rep's lines apart.
+  expect(message.raw).toMatch(/here is our pricing\.\r?\n(\r?\n)?Best, Rep/);
 
   const row = page.getByRole('row', { name: new RegExp(to.replace(/[.+]/g, '\\$&')) });
   await expect(row).toBeVisible();
@@ -115,6 +119,42 @@ test('a reload starts on the screen of the last visit until the app’s own repl
   await page.goto('/emails/sent/delivered');
   await expect(page.getByLabel('Token')).toBeVisible();
   expect(await page.evaluate(() => (window as any).__kept)).toBeFalsy();
+});
+
+test('what is typed is kept for its own email: one person’s text never fills another’s, and an edit survives a reload', async ({ page }) => {
+  await signIn(page, newRep('drafts').token);
+  const ana = recipient('ana');
+  const bo = recipient('bo');
+  const editor = page.getByRole('textbox', { name: 'Message' });
+  await page.goto(`/compose?to=${encodeURIComponent(ana)}`);
+  await expect(page.getByLabel('To', { exact: true })).toHaveValue(ana);
+  await page.getByLabel('Subject').fill('Only for Ana');
+  await editor.click();
+  await editor.pressSequentially('Ana, about your renewal.');
+  // An email to Bo starts empty, addressed to Bo.
+  await page.goto(`/compose?to=${encodeURIComponent(bo)}`);
+  await expect(page.getByLabel('To', { exact: true })).toHaveValue(bo);
+  await expect(page.getByLabel('Subject')).toHaveValue('');
+  await expect(editor).not.toContainText('renewal');
+  // Back to Ana: her text is as it was left.
+  await page.goto(`/compose?to=${encodeURIComponent(ana)}`);
+  await expect(page.getByLabel('Subject')).toHaveValue('Only for Ana');
+  await expect(editor).toContainText('Ana, about your renewal.');
+  await page.getByRole('button', { name: 'Save draft' }).click();
+  await expect(page.getByRole('tab', { name: /^Draft 1$/ })).toBeVisible();
+
+  // Editing the saved draft: a reload in the middle keeps the change.
+  await page.getByRole('row', { name: /Only for Ana/ }).getByRole('button', { name: 'Edit' }).click();
+  await expect(page.getByLabel('Subject')).toHaveValue('Only for Ana');
+  await page.getByLabel('Subject').fill('Only for Ana, revised');
+  await page.reload();
+  await expect(page.getByLabel('Subject')).toHaveValue('Only for Ana, revised');
+  // Cancel drops the unsaved change; the draft is as it was saved.
+  await page.getByRole('link', { name: 'Cancel' }).click();
+  await page.goto('/emails/pending/draft');
+  await expect(page.getByRole('row', { name: /Only for Ana/ })).toBeVisible();
+  await page.getByRole('row', { name: /Only for Ana/ }).getByRole('button', { name: 'Edit' }).click();
+  await expect(page.getByLabel('Subject')).toHaveValue('Only for Ana');
 });
 
 test('a bad address is refused with a clear message and nothing is lost', async ({ page }) => {
@@ -228,6 +268,15 @@ test('opening the pixel and a link of the received message shows 1 view and 1 cl
   await expect(timeline.getByText('Viewed', { exact: true })).toHaveCount(1);
   await expect(page.locator('.raw')).toHaveText('Every recorded view and click: 1 view (1 human), 2 clicks (1 human)');
   await page.screenshot({ path: screenshotPath('email-timeline'), fullPage: true });
+
+  // A link in the body opens in a tab of its own, never inside the small frame (the page is answered
+  // here: no request leaves the machine).
+  await page.context().route('https://acme.example.com/**', (route) =>
+    route.fulfill({ status: 200, contentType: 'text/html', body: '<title>Pricing</title>' }));
+  const popup = page.waitForEvent('popup');
+  await page.frameLocator('iframe.body-frame').getByRole('link', { name: 'See the pricing page' }).click();
+  expect((await popup).url()).toBe('https://acme.example.com/pricing');
+  await expect(page.frameLocator('iframe.body-frame').getByRole('link', { name: 'See the pricing page' })).toBeVisible();
 });
 
 test('offline: 3 emails composed, the page reloaded, back online — exactly 3 messages reach the SMTP server', async ({ page, context }) => {
