@@ -55,6 +55,13 @@ pub enum UserCommand {
         #[arg(long, env = "CC_DATA_DIR", default_value = "./data")]
         data_dir: PathBuf,
     },
+    /// Give a user a new bearer token (printed once); their old token stops working, and a revoked user
+    /// is active again. Their records stay as they are.
+    Token {
+        email: String,
+        #[arg(long, env = "CC_DATA_DIR", default_value = "./data")]
+        data_dir: PathBuf,
+    },
     /// Revoke a user's token.
     Revoke {
         email: String,
@@ -139,13 +146,21 @@ async fn user(command: UserCommand) -> anyhow::Result<()> {
         UserCommand::Add { email, data_dir } => {
             let address = domain::EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
             let store = Store::open(&data_dir).await?;
-            let mut secret = [0u8; 32];
-            getrandom::fill(&mut secret).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-            let token = format!("cc_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret));
+            let token = new_token()?;
             store
                 .add_user(address.as_str(), &token_hash(&token))
                 .await
                 .with_context(|| format!("adding {address} (is it already a user?)"))?;
+            println!("{token}");
+            Ok(())
+        }
+        UserCommand::Token { email, data_dir } => {
+            let address = domain::EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let store = Store::open(&data_dir).await?;
+            let token = new_token()?;
+            if !store.renew_token(address.as_str(), &token_hash(&token)).await? {
+                anyhow::bail!("no user {address}")
+            }
             println!("{token}");
             Ok(())
         }
@@ -168,6 +183,13 @@ async fn user(command: UserCommand) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+/// A new bearer token: `cc_` and 32 random bytes.
+fn new_token() -> anyhow::Result<String> {
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(format!("cc_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret)))
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {

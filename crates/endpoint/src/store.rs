@@ -263,6 +263,16 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
+    /// Replaces a user's token (and makes a revoked user active again); answers whether the user exists.
+    pub async fn renew_token(&self, email: &str, token_hash: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE users SET token_hash = ?, revoked_at = NULL WHERE email = ?")
+            .bind(token_hash)
+            .bind(email)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     /// The active user whose token hashes to `token_hash`.
     pub async fn user_by_token_hash(&self, token_hash: &str) -> Result<Option<UserId>, StoreError> {
         let row = sqlx::query("SELECT id FROM users WHERE token_hash = ? AND revoked_at IS NULL")

@@ -42,6 +42,19 @@ async fn a_revoked_user_is_listed_as_such_and_their_token_stops_working() {
     let listed = String::from_utf8(endpoint(&["user", "list"], &data).stdout).unwrap();
     assert!(listed.contains("ana@seller.example.com\trevoked"), "{listed}");
     assert_eq!(api.get("/changes?since=0").await.status(), 401, "a revoked token is refused");
+
+    // A new token makes the user active again; the revoked one stays refused.
+    let renewed = endpoint(&["user", "token", "ana@seller.example.com"], &data);
+    assert!(renewed.status.success(), "{}", String::from_utf8_lossy(&renewed.stderr));
+    let new_token = String::from_utf8(renewed.stdout).unwrap().trim().to_string();
+    assert!(new_token.starts_with("cc_") && new_token != token, "{new_token}");
+    assert_eq!(Api::new(&server, &new_token).get("/changes?since=0").await.status(), 200);
+    assert_eq!(api.get("/changes?since=0").await.status(), 401, "the old token stays refused");
+    let listed = String::from_utf8(endpoint(&["user", "list"], &data).stdout).unwrap();
+    assert!(listed.contains("ana@seller.example.com\tactive"), "{listed}");
+    let nobody = endpoint(&["user", "token", "nobody@seller.example.com"], &data);
+    assert!(!nobody.status.success());
+    assert!(String::from_utf8_lossy(&nobody.stderr).contains("no user"));
 }
 
 #[test]
