@@ -38,12 +38,14 @@ pub fn App(boot: Boot) -> impl IntoView {
             crate::storage::last_screen::replaced();
         }
     });
+    // Signed in or not: a renewed token keeps the session (and its screens) as they are.
+    let signed_in = Memo::new(move |_| state.session.with(Option::is_some));
     view! {
         <I18nContextProvider enable_cookie=false>
             <Localised />
             <Router>
                 {move || {
-                    if state.session.with(Option::is_some) { view! { <Session /> }.into_any() } else { view! { <InLanguage><SignInPage /></InLanguage> }.into_any() }
+                    if signed_in.get() { view! { <Session /> }.into_any() } else { view! { <InLanguage><SignInPage /></InLanguage> }.into_any() }
                 }}
             </Router>
         </I18nContextProvider>

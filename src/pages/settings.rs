@@ -1,12 +1,14 @@
-//! Settings: the language and time zone of the app on this device, who is signed in, and sign-out (which
-//! clears this user's local cache, after saying what has not reached the endpoint yet).
+//! Settings: the language and time zone of the app on this device, who is signed in, a new token when the
+//! endpoint stops taking this one (the changes waiting stay and go with it), and sign-out (which clears
+//! this user's local cache, after saying what has not reached the endpoint yet).
 
 use leptos::prelude::*;
 
 use crate::components::field::ZoneOptions;
 use crate::i18n::*;
 use crate::state::use_app;
-use crate::storage::{Settings, Write, meta};
+use crate::storage::{Session, Settings, Write, meta};
+use crate::sync::{Api, ApiError};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -37,6 +39,51 @@ pub fn SettingsPage() -> impl IntoView {
             let _ = cache.clear().await;
             state.session.set(None);
             state.changed();
+        });
+    };
+    let new_token = RwSignal::new(String::new());
+    let token_error: RwSignal<Option<String>> = RwSignal::new(None);
+    let use_token = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(session) = state.session.get_untracked() else { return };
+        let token = new_token.get_untracked().trim().to_string();
+        if token.is_empty() {
+            token_error.set(Some(t_string!(i18n, signin.token_missing).to_string()));
+            return;
+        }
+        token_error.set(None);
+        leptos::task::spawn_local(async move {
+            let problem = match Api::new(&session.endpoint, &token).me().await {
+                Ok(me) if me.email.eq_ignore_ascii_case(&session.email) => {
+                    let renewed = Session { token, ..session };
+                    match state.cache().write(vec![Write::meta(meta::SESSION, &renewed)]).await {
+                        Ok(_) => {
+                            // Sync starts again with the new token; the outbox is as it was.
+                            state.stop();
+                            state.session.set(Some(renewed));
+                            state.start();
+                            new_token.set(String::new());
+                            None
+                        }
+                        Err(e) => Some(t_string!(i18n, errors.storage, reason = e.to_string()).to_string()),
+                    }
+                }
+                Ok(me) => Some(
+                    t_string!(
+                        i18n,
+                        settings.token_other_user,
+                        other = me.email,
+                        email = session.email.clone()
+                    )
+                    .to_string(),
+                ),
+                Err(ApiError::Unauthorized) => Some(t_string!(i18n, signin.rejected).to_string()),
+                Err(ApiError::Network(_)) => {
+                    Some(t_string!(i18n, signin.unreachable, url = session.endpoint.clone()).to_string())
+                }
+                Err(other) => Some(other.to_string()),
+            };
+            token_error.set(problem);
         });
     };
     view! {
@@ -78,6 +125,18 @@ pub fn SettingsPage() -> impl IntoView {
             </div>
             <h2>{t_string!(i18n, settings.account).to_string()}</h2>
             <p>{move || state.session.with(|s| s.as_ref().map(|s| t_string!(i18n, settings.signed_in_as, email = s.email.clone(), endpoint = s.endpoint.clone()).to_string()))}</p>
+            <Show when=move || state.status.with(|s| s.unauthorized)>
+                <form class="renew-token" on:submit=use_token novalidate>
+                    <p role="alert">{t_string!(i18n, settings.token_refused).to_string()}</p>
+                    <div class="field">
+                        <label for="settings-token">{t_string!(i18n, settings.new_token).to_string()}</label>
+                        <input id="settings-token" type="password" autocomplete="off"
+                            prop:value=move || new_token.get() on:input=move |ev| new_token.set(event_target_value(&ev)) />
+                    </div>
+                    {move || token_error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                    <button type="submit" class="button primary">{t_string!(i18n, settings.use_token).to_string()}</button>
+                </form>
+            </Show>
             <button type="button" class="button danger" on:click=sign_out>{t_string!(i18n, settings.sign_out).to_string()}</button>
         </section>
     }

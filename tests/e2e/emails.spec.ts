@@ -2,7 +2,7 @@
 // the SMTP server: compose and send, schedule, a bounce, opens and clicks (human and scanner), offline
 // compose, and a bulk send to imported people.
 import { expect, test, type Page } from '@playwright/test';
-import { findUrl, header, newRep, recipient, screenshotPath, signIn, underServiceWorker, waitForMessages } from './support/app';
+import { findUrl, header, newRep, renewToken, recipient, screenshotPath, signIn, underServiceWorker, waitForKept, waitForMessages } from './support/app';
 
 const BROWSER_UA =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
@@ -131,6 +131,7 @@ test('what is typed is kept for its own email: one person’s text never fills a
   await page.getByLabel('Subject').fill('Only for Ana');
   await editor.click();
   await editor.pressSequentially('Ana, about your renewal.');
+  await waitForKept(page, `compose:to:${ana}`, 'Ana, about your renewal.');
   // An email to Bo starts empty, addressed to Bo.
   await page.goto(`/compose?to=${encodeURIComponent(bo)}`);
   await expect(page.getByLabel('To', { exact: true })).toHaveValue(bo);
@@ -147,6 +148,7 @@ test('what is typed is kept for its own email: one person’s text never fills a
   await page.getByRole('row', { name: /Only for Ana/ }).getByRole('button', { name: 'Edit' }).click();
   await expect(page.getByLabel('Subject')).toHaveValue('Only for Ana');
   await page.getByLabel('Subject').fill('Only for Ana, revised');
+  await waitForKept(page, `compose:${new URL(page.url()).pathname.split('/').pop()}`, 'Only for Ana, revised');
   await page.reload();
   await expect(page.getByLabel('Subject')).toHaveValue('Only for Ana, revised');
   // Cancel drops the unsaved change; the draft is as it was saved.
@@ -155,6 +157,30 @@ test('what is typed is kept for its own email: one person’s text never fills a
   await expect(page.getByRole('row', { name: /Only for Ana/ })).toBeVisible();
   await page.getByRole('row', { name: /Only for Ana/ }).getByRole('button', { name: 'Edit' }).click();
   await expect(page.getByLabel('Subject')).toHaveValue('Only for Ana');
+});
+
+test('a token the endpoint stops taking is replaced in Settings, and the email written meanwhile goes out once', async ({ page }) => {
+  const rep = newRep('renew');
+  await signIn(page, rep.token);
+  const fresh = renewToken(rep.email);
+  const to = recipient('noa');
+  await compose(page, to, 'Written with an old token', 'Hi Noa.');
+  await page.getByRole('button', { name: 'Send now' }).click();
+  await expect(page).toHaveURL(/\/emails\/sent\/delivered$/);
+  await page.goto('/settings');
+  await expect(page.getByText('no longer accepts this device’s token')).toBeVisible();
+  // Another rep's token is refused: it would mix two people's work.
+  await page.getByLabel('New token').fill(newRep('someone-else').token);
+  await page.getByRole('button', { name: 'Use this token' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'This token is for' })).toContainText(rep.email);
+  await page.getByLabel('New token').fill(fresh);
+  await page.getByRole('button', { name: 'Use this token' }).click();
+  await expect(page.getByText('no longer accepts this device’s token')).toHaveCount(0);
+  await expect(page.getByTestId('sync-status')).toHaveText('Synced');
+  expect(await waitForMessages((r) => r === to, 1)).toHaveLength(1);
+  // Still signed in after a reload, with the new token.
+  await page.reload();
+  await expect(page.getByTestId('sync-status')).toHaveText('Synced');
 });
 
 test('a bad address is refused with a clear message and nothing is lost', async ({ page }) => {

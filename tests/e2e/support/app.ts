@@ -20,6 +20,28 @@ export function newRep(name: string): { email: string; token: string } {
   return { email, token };
 }
 
+/** Gives a rep a new token, as the operator would (`endpoint user token`): the old one stops working. */
+export function renewToken(email: string): string {
+  const out = execFileSync('target/server/endpoint', ['user', 'token', email, '--data-dir', DATA_DIR], {
+    encoding: 'utf8',
+  });
+  return out.trim().split('\n').pop()!.trim();
+}
+
+/** Waits until the copy of what is typed that compose keeps in IndexedDB (under `key`) contains `text`:
+ *  what a full page load right after typing can count on. */
+export async function waitForKept(page: Page, key: string, text: string): Promise<void> {
+  await expect.poll(() => page.evaluate((key) => new Promise<string>((resolve) => {
+    const open = indexedDB.open('command-center');
+    open.onsuccess = () => {
+      const get = open.result.transaction('meta').objectStore('meta').get(key);
+      get.onsuccess = () => { resolve(get.result?.j ?? ''); open.result.close(); };
+      get.onerror = () => resolve('');
+    };
+    open.onerror = () => resolve('');
+  }), key)).toContain(text);
+}
+
 /** A unique recipient address at a domain the SMTP server accepts (prefix "reject" to be refused). */
 export function recipient(local: string): string {
   return `${local}.${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}@acme.example.com`;
