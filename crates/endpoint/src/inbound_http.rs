@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::error::ApiError;
 use crate::http::AppState;
-use crate::store::{Kind, Store, StoreError};
+use crate::store::{Kind, Store, StoreError, Tx};
 use crate::tracking_http::{new_event, record_event};
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -75,22 +75,45 @@ pub async fn inbound(
         return Err(ApiError::new(ErrorCode::InvalidInput, "the message is empty"));
     }
     let classification = inbound::classify(&body);
+    let message_id = classification.message_id.as_deref().map(bare_id).filter(|id| !id.is_empty());
     let matched = find_email(&state, &classification).await?;
-    if let Some(email) = &matched {
-        apply(&state, email, &classification).await?;
-    }
     let encoded = serde_json::to_string(&classification).map_err(|e| ApiError::internal("encode", e))?;
-    let kept = state
-        .store
-        .keep_inbound(
-            Utc::now(),
-            classification.kind.name(),
-            &encoded,
-            matched.as_ref().map(|e| (e.owner, e.id)),
-            &body,
-        )
-        .await?;
+    // What it does and the message itself are written together, once per Message-ID.
+    let mut tx = state.store.begin().await?;
+    if let Some(id) = message_id
+        && let Some(kept) = Store::inbound_by_message_id(&mut tx, id).await?
+    {
+        tx.rollback().await?;
+        return Ok(Json(InboundAnswer {
+            kind: classification.kind.name(),
+            email: kept.email_id.and_then(|e| e.parse().ok()),
+            kept: kept.id,
+        }));
+    }
+    let seq = match &matched {
+        Some(email) => apply(&mut tx, &state, email, &classification).await?,
+        None => None,
+    };
+    let kept = Store::keep_inbound(
+        &mut tx,
+        Utc::now(),
+        classification.kind.name(),
+        &encoded,
+        matched.as_ref().map(|e| (e.owner, e.id)),
+        message_id,
+        &body,
+    )
+    .await?;
+    tx.commit().await?;
+    if let (Some(seq), Some(email)) = (seq, &matched) {
+        state.feed.changed(email.owner, seq);
+    }
     Ok(Json(InboundAnswer { kind: classification.kind.name(), email: matched.map(|e| e.id), kept }))
+}
+
+/// A Message-ID without its angle brackets.
+fn bare_id(id: &str) -> &str {
+    id.trim().trim_start_matches('<').trim_end_matches('>')
 }
 
 /// The email a message is about: by its VERP address, else by the Message-IDs it names.
@@ -102,22 +125,25 @@ async fn find_email(state: &AppState, c: &Classification) -> Result<Option<Email
     }
     let named = c.original_message_id.iter().chain(&c.in_reply_to).chain(c.references.iter().rev());
     for message_id in named {
-        let bare = message_id.trim().trim_start_matches('<').trim_end_matches('>');
-        if let Some((user, id)) = state.store.email_by_message_id(bare).await? {
+        if let Some((user, id)) = state.store.email_by_message_id(bare_id(message_id)).await? {
             return state.store.email(user, id).await;
         }
     }
     Ok(None)
 }
 
-async fn apply(state: &AppState, found: &Email, c: &Classification) -> Result<(), StoreError> {
+/// What the message does to the email it is about, inside `tx`. Returns the newest change number.
+async fn apply(
+    tx: &mut Tx,
+    state: &AppState,
+    found: &Email,
+    c: &Classification,
+) -> Result<Option<u64>, StoreError> {
     let now = Utc::now();
     let owner: UserId = found.owner;
-    let mut tx = state.store.begin().await?;
-    let Some(mut email): Option<Email> =
-        Store::get(&mut tx, owner, Kind::Email, &found.id.to_string()).await?
+    let Some(mut email): Option<Email> = Store::get(tx, owner, Kind::Email, &found.id.to_string()).await?
     else {
-        return Ok(());
+        return Ok(None);
     };
     let mut seq = None;
     match c.kind {
@@ -134,10 +160,10 @@ async fn apply(state: &AppState, found: &Email, c: &Classification) -> Result<()
             if matches!(email.status, Status::Delivered | Status::InProgress)
                 && email.transition(Status::Bounced, now, Some(diagnostic)).is_ok()
             {
-                seq = Some(Store::put_email(&mut tx, &email).await?);
+                seq = Some(Store::put_email(tx, &email).await?);
             }
             let event = new_event(&email, EventKind::Bounced(bounce), None, None);
-            seq = record_event(&mut tx, &state.classifier, &email, event).await?.or(seq);
+            seq = record_event(tx, &state.classifier, &email, event).await?.or(seq);
         }
         MailKind::Bounce => {
             for recipient in &c.recipients {
@@ -148,7 +174,7 @@ async fn apply(state: &AppState, found: &Email, c: &Classification) -> Result<()
                             let text =
                                 format!("{} {}", recipient.status, recipient.diagnostic).trim().to_string();
                             if email.transition(Status::Bounced, now, Some(text)).is_ok() {
-                                seq = Some(Store::put_email(&mut tx, &email).await?);
+                                seq = Some(Store::put_email(tx, &email).await?);
                             }
                         }
                         // Only an address this email went to: a report cannot put anyone else on the
@@ -157,7 +183,7 @@ async fn apply(state: &AppState, found: &Email, c: &Classification) -> Result<()
                             recipient.address == email.recipient || email.cc.contains(&recipient.address);
                         if recipient.hard && ours {
                             Store::suppress(
-                                &mut tx,
+                                tx,
                                 owner,
                                 recipient.address.as_str(),
                                 recipient.reason.name(),
@@ -170,33 +196,29 @@ async fn apply(state: &AppState, found: &Email, c: &Classification) -> Result<()
                     DeliveryAction::Delayed => EventKind::Delayed(bounce),
                 };
                 let event = new_event(&email, kind, None, None);
-                seq = record_event(&mut tx, &state.classifier, &email, event).await?.or(seq);
+                seq = record_event(tx, &state.classifier, &email, event).await?.or(seq);
             }
         }
         MailKind::Complaint => {
             if email.status == Status::Delivered {
                 let reason = format!("complaint ({})", c.feedback_type.as_deref().unwrap_or("abuse"));
                 if email.transition(Status::Spam, now, Some(reason)).is_ok() {
-                    seq = Some(Store::put_email(&mut tx, &email).await?);
+                    seq = Some(Store::put_email(tx, &email).await?);
                 }
             }
-            Store::suppress(&mut tx, owner, email.recipient.as_str(), "complaint", now).await?;
+            Store::suppress(tx, owner, email.recipient.as_str(), "complaint", now).await?;
             let kind = EventKind::Complained {
                 feedback_type: c.feedback_type.clone().unwrap_or_else(|| "abuse".into()),
             };
             let event = new_event(&email, kind, None, None);
-            seq = record_event(&mut tx, &state.classifier, &email, event).await?.or(seq);
+            seq = record_event(tx, &state.classifier, &email, event).await?.or(seq);
         }
         MailKind::Reply | MailKind::AutoReply => {
             let kind = if c.kind == MailKind::Reply { EventKind::Replied } else { EventKind::AutoReplied };
             let event = new_event(&email, kind, None, None);
-            seq = record_event(&mut tx, &state.classifier, &email, event).await?;
+            seq = record_event(tx, &state.classifier, &email, event).await?;
         }
         MailKind::Other => {}
     }
-    tx.commit().await?;
-    if let Some(seq) = seq {
-        state.feed.changed(owner, seq);
-    }
-    Ok(())
+    Ok(seq)
 }

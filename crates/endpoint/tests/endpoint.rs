@@ -502,9 +502,20 @@ Yes, let's talk on Thursday.\r\n"
     let answer = post_inbound(&api, &reply).await;
     assert_eq!(answer["kind"], "reply");
     assert_eq!(answer["email"], id.as_str());
-    let changes = changes(&api).await;
-    let totals = changes.iter().rev().find(|c| c["record"]["type"] == "engagement").unwrap();
+    let feed = changes(&api).await;
+    let totals = feed.iter().rev().find(|c| c["record"]["type"] == "engagement").unwrap();
     assert_eq!(totals["record"]["engagement"]["replies"], 1, "the auto-reply is not a reply");
+
+    // The mail server posts the same reply again (a retry after a timeout): the first answer, nothing new.
+    let again = post_inbound(&api, &reply).await;
+    assert_eq!(again["kept"], answer["kept"]);
+    assert_eq!(again["email"], id.as_str());
+    let replied = changes(&api)
+        .await
+        .iter()
+        .filter(|c| c["record"]["type"] == "event" && c["record"]["event"]["kind"]["type"] == "replied")
+        .count();
+    assert_eq!(replied, 1, "one reply, one event");
 }
 
 /// The newest engagement totals of an email in the feed.
