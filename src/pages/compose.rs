@@ -71,6 +71,7 @@ struct Errors {
     to: Option<String>,
     cc: Option<String>,
     subject: Option<String>,
+    body: Option<String>,
     schedule: Option<String>,
     campaign: Option<String>,
 }
@@ -80,6 +81,7 @@ impl Errors {
         self.to.is_some()
             || self.cc.is_some()
             || self.subject.is_some()
+            || self.body.is_some()
             || self.schedule.is_some()
             || self.campaign.is_some()
     }
@@ -319,7 +321,18 @@ pub fn ComposePage() -> impl IntoView {
             };
             email.campaign = campaign_id;
             if let Err(e) = email.validate() {
-                errs.subject = Some(labels::email_error(i18n, &e));
+                // Beside the field it is about.
+                let text = Some(labels::email_error(i18n, &e));
+                match e {
+                    domain::EmailError::TooManyCc => errs.cc = text,
+                    domain::EmailError::BodyTooLarge(_) => errs.body = text,
+                    domain::EmailError::ScheduledWithoutTime | domain::EmailError::UnknownTimeZone(_) => {
+                        errs.schedule = text
+                    }
+                    domain::EmailError::SubjectControlCharacter | domain::EmailError::SubjectTooLong => {
+                        errs.subject = text
+                    }
+                }
             }
             errors.set(errs.clone());
             if errs.any() {
@@ -470,6 +483,7 @@ pub fn ComposePage() -> impl IntoView {
                     <Show when=move || ready.get()>
                         <Editor html=editor_html labelled_by="compose-body-label" />
                     </Show>
+                    <p class="field-error" aria-live="polite">{error_text(|e| e.body.clone())}</p>
                 </div>
                 <Show when=move || schedule_open.get()>
                     <fieldset class="schedule" class:invalid=move || errors.with(|e| e.schedule.is_some())>

@@ -73,7 +73,13 @@ pub fn QueuePage() -> impl IntoView {
         });
         if kind != QueueStep::Pass {
             leptos::task::spawn_local(async move {
-                let _ = actions::save_tasks(state, vec![task]).await;
+                if let Err(err) = actions::save_tasks(state, vec![task]).await {
+                    state.notify(
+                        t_string!(i18n, errors.storage, reason = err.to_string()).to_string(),
+                        true,
+                        None,
+                    );
+                }
             });
         }
         current.set(next);

@@ -273,18 +273,19 @@ pub async fn save_campaign(state: AppState, campaign: Campaign) -> Result<(), Ac
 /// Saves tasks (new or edited). The board follows at once.
 pub async fn save_tasks(state: AppState, tasks: Vec<Task>) -> Result<(), ActionError> {
     let mut writes = Vec::with_capacity(tasks.len() * 2);
-    state.tasks.update(|all| {
-        for task in &tasks {
-            all.insert(task.id, task.clone());
-        }
-    });
-    for task in tasks {
-        writes.push(Write::record(Store::Tasks, task.id, &task));
+    for task in &tasks {
+        writes.push(Write::record(Store::Tasks, task.id, task));
         writes.push(Write::Enqueue(Box::new(OutboxEntry::new(mutation(Operation::PutTask {
-            task: Box::new(task),
+            task: Box::new(task.clone()),
         })))));
     }
+    // Written first: the board shows a change only once it is in the cache.
     state.cache().write(writes).await?;
+    state.tasks.update(|all| {
+        for task in tasks {
+            all.insert(task.id, task);
+        }
+    });
     state.changed();
     state.poke();
     Ok(())

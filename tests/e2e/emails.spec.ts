@@ -192,6 +192,14 @@ test('a bad address is refused with a clear message and nothing is lost', async 
   await page.getByLabel('Cc').fill('bo@acme.example.com, not an address');
   await page.getByRole('button', { name: 'Send now' }).click();
   await expect(page.getByText('“not” is not an email address')).toBeVisible();
+  // Too many cc: said beside Cc, not elsewhere.
+  const many = Array.from({ length: 51 }, (_, i) => `cc${i}@acme.example.com`).join(', ');
+  await page.getByLabel('To', { exact: true }).fill('ana@acme.example.com');
+  await page.getByLabel('Cc').fill(many);
+  await page.getByRole('button', { name: 'Send now' }).click();
+  await expect(page.getByLabel('Cc')).toHaveAccessibleDescription('An email can have at most 50 cc addresses.');
+  await expect(page.getByLabel('Subject')).not.toHaveAttribute('aria-invalid', 'true');
+  await page.getByLabel('Cc').fill('');
   await expect(page.getByRole('textbox', { name: 'Message' })).toContainText('Keep this text.');
   // What was typed survives a reload.
   await page.reload();
