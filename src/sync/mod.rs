@@ -99,6 +99,9 @@ struct Inner {
     wake_rx: RefCell<Option<mpsc::UnboundedReceiver<()>>>,
     status: RefCell<SyncStatus>,
     stopped: Cell<bool>,
+    /// The browser came back online since the last round: a failure now (the network is often not quite
+    /// there at the first request) starts the backoff again from its first wait.
+    back_online: Cell<bool>,
     stream: RefCell<Option<web_sys::EventSource>>,
     callbacks: RefCell<Vec<EventCallback>>,
 }
@@ -116,6 +119,7 @@ impl Sync {
                 wake_rx: RefCell::new(Some(wake_rx)),
                 status: RefCell::new(SyncStatus { online, ..SyncStatus::default() }),
                 stopped: Cell::new(false),
+                back_online: Cell::new(false),
                 stream: RefCell::new(None),
                 callbacks: RefCell::new(Vec::new()),
             }),
@@ -172,6 +176,7 @@ impl Sync {
             let online = event.type_() == "online";
             this.update(|s| s.online = online);
             if online {
+                this.inner.back_online.set(true);
                 this.poke();
             }
         });
@@ -199,6 +204,7 @@ impl Sync {
             let wait = match self.round().await {
                 Ok(next_hold) => {
                     backoff = 0;
+                    self.inner.back_online.set(false);
                     next_hold.unwrap_or(IDLE_PULL_MS)
                 }
                 Err(RoundError::Unauthorized) => {
@@ -210,6 +216,9 @@ impl Sync {
                 }
                 Err(RoundError::Stopped) => break,
                 Err(RoundError::Transient(reason)) => {
+                    if self.inner.back_online.replace(false) {
+                        backoff = 0;
+                    }
                     backoff = if backoff == 0 { FIRST_BACKOFF_MS } else { (backoff * 2).min(MAX_BACKOFF_MS) };
                     self.update(|s| {
                         s.error = Some(reason);
