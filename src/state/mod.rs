@@ -328,7 +328,12 @@ struct SignalListener {
 
 impl Listener for SignalListener {
     fn status(&self, status: SyncStatus) {
-        self.state.status.set(status);
+        // Unreadable records a screen found stay reported: sync's own figures do not know of them.
+        self.state.status.update(|s| {
+            let skipped = s.skipped.max(status.skipped);
+            *s = status;
+            s.skipped = skipped;
+        });
     }
 
     fn changed(&self, pulled: Pulled) {

@@ -183,6 +183,43 @@ test('a token the endpoint stops taking is replaced in Settings, and the email w
   await expect(page.getByTestId('sync-status')).toHaveText('Synced');
 });
 
+test('an unreadable record in the cache is skipped and said so, and the rest still shows', async ({ page }) => {
+  await signIn(page, newRep('corrupt').token);
+  const to = recipient('uma');
+  await compose(page, to, 'Still readable', 'Hi Uma.');
+  await page.getByRole('button', { name: 'Send now' }).click();
+  await expect(page.getByRole('row', { name: /Still readable/ })).toBeVisible();
+  await expect(page.getByTestId('sync-status')).toHaveText('Synced');
+  // A copy of the email, filed in the same folder, whose JSON is cut short (as a crash mid-write or a
+  // bad extension could leave it).
+  await page.evaluate(() => new Promise<void>((resolve, reject) => {
+    const open = indexedDB.open('command-center');
+    open.onsuccess = () => {
+      const db = open.result;
+      const tx = db.transaction('emails', 'readwrite');
+      const emails = tx.objectStore('emails');
+      const first = emails.openCursor();
+      first.onsuccess = () => {
+        if (first.result) emails.put({ ...first.result.value, j: '{"id": "cut sho' }, 'unreadable-record');
+      };
+      tx.oncomplete = () => { db.close(); resolve(); };
+      tx.onerror = () => reject(tx.error);
+    };
+  }));
+  await page.reload();
+  await expect(page.getByRole('row', { name: /Still readable/ })).toBeVisible();
+  await expect(page.getByTestId('sync-status')).toHaveText('Synced');
+  await page.getByTestId('sync-status').click();
+  const said = page.getByText('1 record in the local cache could not be read and was skipped.');
+  await expect(said).toBeVisible();
+  // Still said after a sync round reports its own figures.
+  const pulled = page.waitForResponse((r) => r.url().includes('/api/v1/changes?'));
+  await page.getByRole('button', { name: 'Retry now' }).click();
+  await pulled;
+  await expect(page.getByTestId('sync-status')).toHaveText('Synced');
+  await expect(said).toBeVisible();
+});
+
 test('a bad address is refused with a clear message and nothing is lost', async ({ page }) => {
   await signIn(page, newRep('invalid').token);
   await compose(page, 'ana@acme', 'Hello', 'Keep this text.');
