@@ -92,8 +92,16 @@ fn InLanguage(children: ChildrenFn) -> impl IntoView {
 #[component]
 fn Session() -> impl IntoView {
     let state = crate::state::use_app();
+    let i18n = use_i18n();
     state.start();
-    on_cleanup(move || state.stop());
+    // Another tab runs a newer release of the app: this one has let go of the cache and asks for a reload.
+    let newer = window_event_listener_untyped(crate::storage::NEWER_VERSION_EVENT, move |_| {
+        state.notify(t_string!(i18n, errors.newer_version).to_string(), true, None);
+    });
+    on_cleanup(move || {
+        newer.remove();
+        state.stop();
+    });
     // The search index is built once the first screen is on.
     Effect::new(move |built: Option<bool>| {
         let built = built.unwrap_or(false);

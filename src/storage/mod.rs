@@ -179,6 +179,27 @@ impl Write {
     }
 }
 
+/// The event the page gets when another tab opens a newer schema of the cache: this tab has let go of
+/// the database (that tab would wait for it otherwise) and can write no more until it is reloaded.
+pub const NEWER_VERSION_EVENT: &str = "cc-newer-version";
+
+/// Closes the connection as soon as another tab asks for a newer version, and says so to the page.
+fn let_go_for_newer(db: &Database) {
+    use indexed_db_futures::internals::SystemRepr;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    let sys: web_sys::IdbDatabase = (**db.as_sys()).clone();
+    let connection = sys.clone();
+    let on_change = Closure::<dyn FnMut()>::new(move || {
+        connection.close();
+        if let (Some(window), Ok(event)) = (web_sys::window(), web_sys::Event::new(NEWER_VERSION_EVENT)) {
+            let _ = window.dispatch_event(&event);
+        }
+    });
+    sys.set_onversionchange(Some(on_change.as_ref().unchecked_ref()));
+    on_change.forget();
+}
+
 /// Keys of the meta store.
 pub mod meta {
     pub const SESSION: &str = "session";
@@ -211,6 +232,7 @@ impl Cache {
                 schema::upgrade(event.old_version() as u32, version, &db).await
             })
             .await?;
+        let_go_for_newer(&db);
         Ok(Cache { db, first_page: Rc::new(RefCell::new(EarlyRead::take())) })
     }
 

@@ -108,3 +108,24 @@ test('the service worker caches what the page loads, drops an earlier build and 
   expect(await sanitiser()).toContain('DOMPurify');
   await context.setOffline(false);
 });
+
+test('a newer release opened in another tab is never kept waiting: this tab lets go of the cache and asks for a reload', async ({ page, context }) => {
+  await signIn(page, newRep('upgrade').token);
+  await expect(page.getByTestId('sync-status')).toHaveText('Synced');
+  // The other tab opens the cache at the next schema version, as a newer release of the app would.
+  const other = await context.newPage();
+  await other.goto('/robots.txt');
+  const upgraded = await other.evaluate(() => new Promise<string>((resolve) => {
+    setTimeout(() => resolve('still waiting for the first tab'), 10_000);
+    const probe = indexedDB.open('command-center');
+    probe.onsuccess = () => {
+      const version = probe.result.version;
+      probe.result.close();
+      const next = indexedDB.open('command-center', version + 1);
+      next.onsuccess = () => { next.result.close(); resolve('upgraded'); };
+      next.onerror = () => resolve(`error: ${next.error}`);
+    };
+  }));
+  expect(upgraded).toBe('upgraded');
+  await expect(page.getByText('Command Center was updated in another tab. Reload this one to go on')).toBeVisible();
+});
