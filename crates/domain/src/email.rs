@@ -214,6 +214,21 @@ impl Email {
         self.status != Status::Archived
     }
 
+    /// Whether `address` is one the email goes to (its recipient or a cc).
+    pub fn goes_to(&self, address: &EmailAddress) -> bool {
+        self.recipient == *address || self.cc.contains(address)
+    }
+
+    /// The addresses a relay's refusal of the whole message is about. One refused address refuses the
+    /// message, so with cc the relay's words must name the address; alone, the recipient is the one.
+    pub fn refused_in(&self, diagnostic: &str) -> Vec<&EmailAddress> {
+        if self.cc.is_empty() {
+            return vec![&self.recipient];
+        }
+        let words = diagnostic.to_lowercase();
+        std::iter::once(&self.recipient).chain(&self.cc).filter(|a| words.contains(a.as_str())).collect()
+    }
+
     /// Whether the rep may still change the email's content (only before it starts to leave).
     pub fn is_editable(&self) -> bool {
         matches!(self.status, Status::Draft | Status::Scheduled)
@@ -317,6 +332,18 @@ pub(crate) mod tests {
         email.html_body = "<p>Hi</p>".into();
         email.text_body = "Hi".into();
         email
+    }
+
+    #[test]
+    fn a_refusal_is_about_the_recipient_alone_or_the_address_the_relay_names() {
+        let mut email = draft(1);
+        assert_eq!(email.refused_in("550 user unknown"), vec![&email.recipient]);
+        let cc = EmailAddress::parse("dead@acme.example.com").unwrap();
+        email.cc = vec![cc.clone()];
+        assert!(email.goes_to(&cc) && email.goes_to(&email.recipient.clone()));
+        assert_eq!(email.refused_in("550 5.1.1 <DEAD@acme.example.com>: user unknown"), vec![&cc]);
+        assert!(email.refused_in("550 user unknown").is_empty(), "no address named: none suppressed");
+        assert!(!email.goes_to(&EmailAddress::parse("other@client.example.com").unwrap()));
     }
 
     #[test]

@@ -179,9 +179,7 @@ async fn apply(
                         }
                         // Only an address this email went to: a report cannot put anyone else on the
                         // rep's suppression list.
-                        let ours =
-                            recipient.address == email.recipient || email.cc.contains(&recipient.address);
-                        if recipient.hard && ours {
+                        if recipient.hard && email.goes_to(&recipient.address) {
                             Store::suppress(
                                 tx,
                                 owner,

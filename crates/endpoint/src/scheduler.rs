@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use domain::{Bounce, Email, EmailAddress, EmailId, EngagementEvent, EventId, EventKind, Status, UserId};
+use domain::{Bounce, Email, EmailId, EngagementEvent, EventId, EventKind, Status, UserId};
 use tokio::sync::{Mutex, Notify, Semaphore, mpsc};
 
 use crate::feed::Feed;
@@ -324,22 +324,12 @@ async fn record_outcome(
         };
         seq = Store::put_event(tx, user, &event).await?;
         if bounce.is_hard() {
-            for address in refused_addresses(&email, &bounce.diagnostic) {
+            for address in email.refused_in(&bounce.diagnostic) {
                 Store::suppress(tx, user, address.as_str(), bounce.reason.name(), now).await?;
             }
         }
     }
     Ok(Some(seq))
-}
-
-/// The addresses a hard refusal is about. One refused address refuses the whole message, so with cc the
-/// relay's words must name the address; alone, the recipient is the one refused.
-fn refused_addresses<'a>(email: &'a Email, diagnostic: &str) -> Vec<&'a EmailAddress> {
-    if email.cc.is_empty() {
-        return vec![&email.recipient];
-    }
-    let words = diagnostic.to_lowercase();
-    std::iter::once(&email.recipient).chain(&email.cc).filter(|a| words.contains(a.as_str())).collect()
 }
 
 /// What became of one send.
