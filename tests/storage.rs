@@ -260,6 +260,27 @@ async fn a_version_2_cache_gains_the_newest_first_order_with_its_emails() {
 }
 
 #[wasm_bindgen_test]
+async fn emails_asked_by_id_come_in_order_and_a_broken_one_is_reported_by_its_id() {
+    let name = fresh_name();
+    let cache = Cache::open(&name).await.unwrap();
+    let ids = [1, 2, 3].map(EmailId::from_u128);
+    cache.write((1..=3).map(|n| record(email(n, Status::Delivered, n as u32))).collect()).await.unwrap();
+    let broken = js_object(r#"{"f": "sent/delivered", "j": "{\"id\": \"cut"}"#);
+    cache.put_raw(Store::Emails, &ids[1].to_string(), &broken).await.unwrap();
+    let asked = [ids[2], ids[1], EmailId::from_u128(404), ids[0]];
+    let got = cache.emails(&asked).await.unwrap();
+    let order: Vec<EmailId> = got.items.iter().map(|r| r.email.id).collect();
+    assert_eq!(
+        order,
+        vec![ids[2], ids[0]],
+        "the readable ones, in the order asked; the unknown one left out"
+    );
+    assert_eq!(got.skipped.len(), 1);
+    assert_eq!(got.skipped[0].key, ids[1].to_string());
+    cache.delete().await.unwrap();
+}
+
+#[wasm_bindgen_test]
 async fn a_whole_store_read_in_slices_has_every_record_once_and_reports_the_unreadable() {
     let name = fresh_name();
     let cache = Cache::open(&name).await.unwrap();

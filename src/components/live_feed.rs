@@ -46,17 +46,16 @@ pub fn LiveFeed() -> impl IntoView {
             if !settled {
                 return Vec::new();
             }
-            let events = cache.latest_events(FEED_LENGTH).await.map(|l| l.items).unwrap_or_default();
+            let events = cache.latest_events(FEED_LENGTH).await.unwrap_or_default();
+            state.unreadable(&events.skipped);
+            let events = events.items;
             let mut ids: Vec<EmailId> = events.iter().map(|e| e.email).collect();
             ids.sort();
             ids.dedup();
-            let subjects: HashMap<EmailId, String> = cache
-                .emails(&ids)
-                .await
-                .unwrap_or_default()
-                .into_iter()
-                .map(|r| (r.email.id, r.email.subject))
-                .collect();
+            let emails = cache.emails(&ids).await.unwrap_or_default();
+            state.unreadable(&emails.skipped);
+            let subjects: HashMap<EmailId, String> =
+                emails.items.into_iter().map(|r| (r.email.id, r.email.subject)).collect();
             let mut items = Vec::with_capacity(events.len());
             for event in events {
                 let subject = subjects.get(&event.email).cloned().unwrap_or_default();

@@ -103,7 +103,9 @@ pub fn EmailPage() -> impl IntoView {
         async move {
             let id = id?;
             let record = cache.email(id).await.ok().flatten()?;
-            let events = cache.events_of(id).await.map(|l| l.items).unwrap_or_default();
+            let events = cache.events_of(id).await.unwrap_or_default();
+            state.unreadable(&events.skipped);
+            let events = events.items;
             Some((record, events))
         }
     });

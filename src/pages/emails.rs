@@ -182,9 +182,7 @@ pub fn EmailsPage() -> impl IntoView {
     });
     Effect::new(move |_| {
         if let Some(loaded) = list.get() {
-            if !loaded.skipped.is_empty() {
-                state.status.update(|s| s.skipped = s.skipped.max(loaded.skipped.len()));
-            }
+            state.unreadable(&loaded.skipped);
             if !state.settled.get_untracked() {
                 state.settled.set(true);
             }

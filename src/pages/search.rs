@@ -126,7 +126,11 @@ pub fn SearchPage() -> impl IntoView {
         });
         state.revision.track();
         let cache = state.cache();
-        async move { cache.emails(&ids).await.unwrap_or_default() }
+        async move {
+            let emails = cache.emails(&ids).await.unwrap_or_default();
+            state.unreadable(&emails.skipped);
+            emails.items
+        }
     });
     let email_rows = Signal::derive(move || {
         let records = email_page.get().unwrap_or_default();

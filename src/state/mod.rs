@@ -20,7 +20,7 @@ use domain::{Campaign, CampaignId, EmailAddress, FolderCounts, Person, PersonId,
 use leptos::prelude::*;
 use serde::de::DeserializeOwned;
 
-use crate::storage::{Cache, Loaded, Session, Settings, StorageError, Store};
+use crate::storage::{Cache, Loaded, Session, Settings, Skipped, StorageError, Store};
 use crate::sync::{Api, Listener, Pulled, Sync, SyncStatus};
 use crate::zone::IntlZone;
 
@@ -110,6 +110,8 @@ pub struct AppState {
     /// The members each saved search had when the rep last looked.
     pub seen: RwSignal<HashMap<domain::SavedSearchId, std::collections::BTreeSet<PersonId>>>,
     next_notice: StoredValue<u64>,
+    /// The records of the cache a screen could not read (store and key), each counted once.
+    unreadable: StoredValue<std::collections::HashSet<(&'static str, String)>>,
     /// A fixed "now" (tests of the board at a day's edge); `None` is the clock.
     clock: StoredValue<Option<domain::Instant>>,
 }
@@ -143,6 +145,7 @@ impl AppState {
             retarget: RwSignal::new(Vec::new()),
             seen: RwSignal::new(HashMap::new()),
             next_notice: StoredValue::new(0),
+            unreadable: StoredValue::new(Default::default()),
             clock: StoredValue::new(None),
         }
     }
@@ -188,6 +191,19 @@ impl AppState {
             sync.stop();
         }
         self.sync.set_value(None);
+        self.unreadable.set_value(Default::default());
+    }
+
+    /// Says that the records in `skipped` could not be read: the sync details count each record once,
+    /// whichever screen found it, beside those of the outbox that sync found.
+    pub fn unreadable(self, skipped: &[Skipped]) {
+        let added = self
+            .unreadable
+            .try_update_value(|u| skipped.iter().filter(|s| u.insert((s.store, s.key.clone()))).count())
+            .unwrap_or(0);
+        if added > 0 {
+            self.status.update(|s| s.skipped += added);
+        }
     }
 
     /// Builds the search index in the background (once the first screen is on).
@@ -196,8 +212,11 @@ impl AppState {
         leptos::task::spawn_local(async move {
             // A moment after the first screen, so its first frames are the rep's.
             gloo_timers::future::TimeoutFuture::new(300).await;
-            if let Err(err) = self.search.build(&cache).await {
-                web_sys::console::warn_1(&format!("the search index could not be built: {err}").into());
+            match self.search.build(&cache).await {
+                Ok(skipped) => self.unreadable(&skipped),
+                Err(err) => {
+                    web_sys::console::warn_1(&format!("the search index could not be built: {err}").into())
+                }
             }
         });
     }
@@ -234,16 +253,19 @@ impl AppState {
             if touched.people
                 && let Ok(people) = read_all::<Person>(&cache, Store::People).await
             {
+                self.unreadable(&people.skipped);
                 self.people.set(people.items.into_iter().map(|p| (p.id, p)).collect());
             }
             if touched.campaigns
                 && let Ok(campaigns) = cache.all::<Campaign>(Store::Campaigns).await
             {
+                self.unreadable(&campaigns.skipped);
                 self.campaigns.set(campaigns.items.into_iter().map(|c| (c.id, c)).collect());
             }
             if touched.seen
                 && let Ok(seen) = cache.all::<crate::storage::SeenRecord>(Store::Seen).await
             {
+                self.unreadable(&seen.skipped);
                 self.seen.set(
                     seen.items.into_iter().map(|s| (s.search, s.members.into_iter().collect())).collect(),
                 );
@@ -251,6 +273,7 @@ impl AppState {
             if touched.tasks
                 && let Ok(tasks) = read_all::<Task>(&cache, Store::Tasks).await
             {
+                self.unreadable(&tasks.skipped);
                 self.tasks.set(tasks.items.into_iter().map(|t| (t.id, t)).collect());
             }
             if let Some(sync) = self.sync.get_value() {
@@ -328,11 +351,12 @@ struct SignalListener {
 
 impl Listener for SignalListener {
     fn status(&self, status: SyncStatus) {
-        // Unreadable records a screen found stay reported: sync's own figures do not know of them.
+        // Unreadable records a screen found stay reported: sync's own figures (the outbox's) do not know
+        // of them.
+        let found = self.state.unreadable.with_value(|u| u.len());
         self.state.status.update(|s| {
-            let skipped = s.skipped.max(status.skipped);
             *s = status;
-            s.skipped = skipped;
+            s.skipped += found;
         });
     }
 

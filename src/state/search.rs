@@ -13,7 +13,7 @@ use domain::sync::Record;
 use domain::{Campaign, EmailId, Person, PersonId, SavedSearchId};
 use leptos::prelude::*;
 
-use crate::storage::{Cache, EmailRecord, Loaded, StorageError, Store};
+use crate::storage::{Cache, EmailRecord, Loaded, Skipped, StorageError, Store};
 
 /// How many emails the index takes in between two pauses while it is built.
 pub const BUILD_SLICE: u32 = 300;
@@ -56,11 +56,14 @@ impl Search {
 
     /// Reads everything from the cache and builds the index and the saved searches' members. The emails
     /// are read a slice at a time, with a pause between slices, so the screen never freezes however large
-    /// the cache; what changes meanwhile is kept and applied once the index is in place.
-    pub async fn build(self, cache: &Cache) -> Result<(), StorageError> {
+    /// the cache; what changes meanwhile is kept and applied once the index is in place. Returns the
+    /// records that could not be read.
+    pub async fn build(self, cache: &Cache) -> Result<Vec<Skipped>, StorageError> {
         self.building.set_value(true);
-        let campaigns = cache.all::<Campaign>(Store::Campaigns).await?.items;
-        let people = super::read_all::<Person>(cache, Store::People).await?.items;
+        let campaigns = cache.all::<Campaign>(Store::Campaigns).await?;
+        let people = super::read_all::<Person>(cache, Store::People).await?;
+        let mut skipped = [campaigns.skipped, people.skipped].concat();
+        let (campaigns, people) = (campaigns.items, people.items);
         let mut index =
             SearchIndex::build(campaigns.iter(), people.iter(), std::iter::empty(), std::iter::empty());
         // Between two slices the build waits for the browser to be idle: the rep's clicks and the screen
@@ -70,10 +73,13 @@ impl Search {
                 index.upsert_email(&record.email);
                 index.set_engagement(record.email.id, &record.engagement);
             }
+            skipped.extend(slice.skipped);
         })
         .await?;
         let mut saved = SavedSearches::new();
-        for search in cache.all::<SavedSearch>(Store::SavedSearches).await?.items {
+        let searches = cache.all::<SavedSearch>(Store::SavedSearches).await?;
+        skipped.extend(searches.skipped);
+        for search in searches.items {
             saved.insert(&index, search);
         }
         self.index.set_value(Some((index, saved)));
@@ -83,7 +89,7 @@ impl Search {
         self.publish();
         self.ready.set(true);
         crate::mark("cc-search-ready");
-        Ok(())
+        Ok(skipped)
     }
 
     fn publish(self) {

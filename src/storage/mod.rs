@@ -487,23 +487,21 @@ impl Cache {
         Ok(loaded)
     }
 
-    /// Several emails at once (those the cache has), in the order asked.
-    pub async fn emails(&self, ids: &[EmailId]) -> Result<Vec<EmailRecord>, StorageError> {
+    /// Several emails at once (those the cache has), in the order asked, with those that could not be read.
+    pub async fn emails(&self, ids: &[EmailId]) -> Result<Loaded<EmailRecord>, StorageError> {
         let tx = self.read_tx(&[Store::Emails])?;
         let object_store = tx.object_store(Store::Emails.name())?;
         let requests = ids
             .iter()
             .map(|id| object_store.get::<JsValue, _, _>(id.to_string()).primitive())
             .collect::<Result<Vec<_>, _>>()?;
-        let mut out = Vec::with_capacity(ids.len());
-        for request in requests {
-            if let Some(value) = request.await?
-                && let Ok(record) = read_json::<EmailRecord>(&value)
-            {
-                out.push(record);
+        let mut loaded = Loaded { items: Vec::with_capacity(ids.len()), skipped: Vec::new() };
+        for (id, request) in ids.iter().zip(requests) {
+            if let Some(value) = request.await? {
+                read_into(&mut loaded, Store::Emails, Some(JsValue::from_str(&id.to_string())), &value);
             }
         }
-        Ok(out)
+        Ok(loaded)
     }
 
     // ----- outbox and meta -------------------------------------------------------------------------

@@ -191,17 +191,20 @@ test('an unreadable record in the cache is skipped and said so, and the rest sti
   await expect(page.getByRole('row', { name: /Still readable/ })).toBeVisible();
   await expect(page.getByTestId('sync-status')).toHaveText('Synced');
   // A copy of the email, filed in the same folder, whose JSON is cut short (as a crash mid-write or a
-  // bad extension could leave it).
+  // bad extension could leave it), and a person and a task as broken: each is said once, however many
+  // screens come across it.
   await page.evaluate(() => new Promise<void>((resolve, reject) => {
     const open = indexedDB.open('command-center');
     open.onsuccess = () => {
       const db = open.result;
-      const tx = db.transaction('emails', 'readwrite');
+      const tx = db.transaction(['emails', 'people', 'tasks'], 'readwrite');
       const emails = tx.objectStore('emails');
       const first = emails.openCursor();
       first.onsuccess = () => {
         if (first.result) emails.put({ ...first.result.value, j: '{"id": "cut sho' }, 'unreadable-record');
       };
+      tx.objectStore('people').put({ j: '{"id": "cut' }, 'unreadable-person');
+      tx.objectStore('tasks').put({ j: '[]' }, 'unreadable-task');
       tx.oncomplete = () => { db.close(); resolve(); };
       tx.onerror = () => reject(tx.error);
     };
@@ -210,7 +213,7 @@ test('an unreadable record in the cache is skipped and said so, and the rest sti
   await expect(page.getByRole('row', { name: /Still readable/ })).toBeVisible();
   await expect(page.getByTestId('sync-status')).toHaveText('Synced');
   await page.getByTestId('sync-status').click();
-  const said = page.getByText('1 record in the local cache could not be read and was skipped.');
+  const said = page.getByText('3 records in the local cache could not be read and were skipped.');
   await expect(said).toBeVisible();
   // Still said after a sync round reports its own figures.
   const pulled = page.waitForResponse((r) => r.url().includes('/api/v1/changes?'));
