@@ -92,12 +92,11 @@ fn InLanguage(children: ChildrenFn) -> impl IntoView {
 #[component]
 fn Session() -> impl IntoView {
     let state = crate::state::use_app();
-    let i18n = use_i18n();
     state.start();
     // Another tab runs a newer release of the app: this one has let go of the cache and asks for a reload.
-    let newer = window_event_listener_untyped(crate::storage::NEWER_VERSION_EVENT, move |_| {
-        state.notify(t_string!(i18n, errors.newer_version).to_string(), true, None);
-    });
+    let newer_version = RwSignal::new(false);
+    let newer =
+        window_event_listener_untyped(crate::storage::NEWER_VERSION_EVENT, move |_| newer_version.set(true));
     on_cleanup(move || {
         newer.remove();
         state.stop();
@@ -117,11 +116,11 @@ fn Session() -> impl IntoView {
         state.settled.set(true);
     });
     let feed_open = RwSignal::new(true);
-    view! { <InLanguage><Shell feed_open /></InLanguage> }
+    view! { <InLanguage><Shell feed_open newer_version /></InLanguage> }
 }
 
 #[component]
-fn Shell(feed_open: RwSignal<bool>) -> impl IntoView {
+fn Shell(feed_open: RwSignal<bool>, newer_version: RwSignal<bool>) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <a class="skip-link" href="#main">{t_string!(i18n, nav.skip).to_string()}</a>
@@ -148,6 +147,15 @@ fn Shell(feed_open: RwSignal<bool>) -> impl IntoView {
                 <a class="button ghost" href="/settings">{t_string!(i18n, nav.settings).to_string()}</a>
             </div>
         </header>
+        // Stays until the rep reloads: this tab no longer writes to the cache.
+        <Show when=move || newer_version.get()>
+            <div class="update-banner" role="alert">
+                <p>{t_string!(i18n, errors.newer_version).to_string()}</p>
+                <button type="button" class="button primary" on:click=|_| {
+                    let _ = window().location().reload();
+                }>{t_string!(i18n, errors.reload).to_string()}</button>
+            </div>
+        </Show>
         <div class="workspace" class:with-feed=move || feed_open.get()>
             <main id="main" tabindex="-1">
                 <Routes fallback=NotFound>

@@ -37,7 +37,7 @@ pub async fn boot() {
         }
         Err(err) => {
             leptos::mount::mount_to_body(move || {
-                leptos::view! { <components::fatal::CacheUnavailable error=err.to_string() /> }
+                leptos::view! { <components::fatal::CacheUnavailable error=err /> }
             });
             storage::last_screen::replaced();
         }

@@ -48,6 +48,9 @@ pub const DATABASE: &str = "command-center";
 pub enum StorageError {
     #[error("the local cache cannot be opened: {0}")]
     Open(String),
+    /// A newer release of the app (in another tab) has upgraded the cache past this one's schema.
+    #[error("the local cache was upgraded by a newer version of Command Center")]
+    Newer,
     #[error("the local cache could not be read or written: {0}")]
     Access(String),
     #[error("a record in the local cache could not be read ({store} {key}): {reason}")]
@@ -56,6 +59,12 @@ pub enum StorageError {
 
 impl From<indexed_db_futures::error::OpenDbError> for StorageError {
     fn from(err: indexed_db_futures::error::OpenDbError) -> Self {
+        use indexed_db_futures::error::{DomException, Error, OpenDbError};
+        if let OpenDbError::Base(Error::DomException(DomException::Other(e))) = &err
+            && e.name() == "VersionError"
+        {
+            return StorageError::Newer;
+        }
         StorageError::Open(err.to_string())
     }
 }
