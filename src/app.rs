@@ -151,9 +151,7 @@ fn Shell(feed_open: RwSignal<bool>, newer_version: RwSignal<bool>) -> impl IntoV
         <Show when=move || newer_version.get()>
             <div class="update-banner" role="alert">
                 <p>{t_string!(i18n, errors.newer_version).to_string()}</p>
-                <button type="button" class="button primary" on:click=|_| {
-                    let _ = window().location().reload();
-                }>{t_string!(i18n, errors.reload).to_string()}</button>
+                <crate::components::fatal::ReloadButton />
             </div>
         </Show>
         <div class="workspace" class:with-feed=move || feed_open.get()>

@@ -22,11 +22,7 @@ fn Explained(error: StorageError) -> impl IntoView {
     let body = match error {
         StorageError::Newer => view! {
             <p>{t_string!(i18n, fatal.newer).to_string()}</p>
-            <p>
-                <button type="button" class="button primary" on:click=|_| {
-                    let _ = window().location().reload();
-                }>{t_string!(i18n, errors.reload).to_string()}</button>
-            </p>
+            <p><ReloadButton /></p>
         }
         .into_any(),
         error => view! {
@@ -41,5 +37,16 @@ fn Explained(error: StorageError) -> impl IntoView {
             <h1>{t_string!(i18n, fatal.title).to_string()}</h1>
             {body}
         </main>
+    }
+}
+
+/// Reloads the tab: what a tab does once a newer release holds the cache.
+#[component]
+pub fn ReloadButton() -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <button type="button" class="button primary" on:click=|_| {
+            let _ = window().location().reload();
+        }>{t_string!(i18n, errors.reload).to_string()}</button>
     }
 }
