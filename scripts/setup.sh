@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 TRUNK_VERSION=0.21.14
 AIOSMTPD_VERSION=1.4.6
+SCHEMATHESIS_VERSION=4.32.5
 BROTLI_PY_VERSION=1.2.0
 
 step() { printf '\n==> setup: %s\n' "$*"; }
@@ -37,6 +38,13 @@ if python3 -c "import aiosmtpd, sys; sys.exit(aiosmtpd.__version__ != '$AIOSMTPD
   ok "aiosmtpd $AIOSMTPD_VERSION"
 else
   python3 -m pip install --quiet "aiosmtpd==$AIOSMTPD_VERSION"
+fi
+
+step "schemathesis $SCHEMATHESIS_VERSION (checks the API against its OpenAPI document)"
+if schemathesis --version 2>/dev/null | grep -qx "schemathesis, version $SCHEMATHESIS_VERSION"; then
+  ok "schemathesis $SCHEMATHESIS_VERSION"
+else
+  python3 -m pip install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
 step "Brotli $BROTLI_PY_VERSION for Python (the endpoint benchmark reads the API's brotli answers)"

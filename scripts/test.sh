@@ -38,6 +38,9 @@ scripts/build.sh
 section "size budget of the release build"
 scripts/size.sh --budget 700
 
+section "the API against its OpenAPI document (schemathesis, release endpoint)"
+scripts/api-check.sh
+
 section "end-to-end tests (Playwright, Chromium, real endpoint)"
 record npx playwright test
 

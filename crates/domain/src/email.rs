@@ -172,10 +172,14 @@ impl Email {
             Status::Archived => self.archived_at = Some(at),
             Status::Failed | Status::Bounced | Status::Spam => self.failed_at = Some(at),
             Status::Draft => self.schedule = None,
+            // Released before the relay took it: not sent after all.
+            Status::Scheduled if from == Status::InProgress => self.sent_at = None,
             Status::Scheduled => {}
         }
         self.status_reason = match to {
             Status::Failed | Status::Bounced | Status::Spam => reason,
+            // Why a release waits: what the relay said, and that it will be tried again.
+            Status::Scheduled if from == Status::InProgress => reason,
             _ => None,
         };
         Ok(Transition { from, to })
@@ -227,6 +231,11 @@ impl Email {
         }
         let words = diagnostic.to_lowercase();
         std::iter::once(&self.recipient).chain(&self.cc).filter(|a| words.contains(a.as_str())).collect()
+    }
+
+    /// Whether a Scheduled email's time has come at `now` (one with no time goes out at once).
+    pub fn is_due(&self, now: Instant) -> bool {
+        self.status == Status::Scheduled && self.schedule.as_ref().is_none_or(|s| s.at <= now)
     }
 
     /// Whether the rep may still change the email's content (only before it starts to leave).
@@ -377,6 +386,20 @@ pub(crate) mod tests {
         assert_eq!(e.failed_at, Some(at(5)));
         e.transition(Status::Scheduled, at(6), Some("ignored".into())).unwrap();
         assert_eq!(e.status_reason, None, "a retry clears the old reason");
+    }
+
+    #[test]
+    fn a_release_before_the_relay_took_it_waits_again_with_the_reason_and_no_sent_time() {
+        let mut e = draft(1);
+        e.transition(Status::Scheduled, at(1), None).unwrap();
+        assert!(e.is_due(at(1)), "no time set: due at once");
+        e.transition(Status::InProgress, at(2), None).unwrap();
+        assert!(!e.is_due(at(2)), "only a Scheduled email is due");
+        e.transition(Status::Scheduled, at(3), Some("451 try later".into())).unwrap();
+        assert_eq!((e.sent_at, e.status_reason.as_deref()), (None, Some("451 try later")));
+        assert!(e.is_due(at(3)));
+        e.schedule = Some(Schedule { at: at(30), time_zone: "UTC".into() });
+        assert!(!e.is_due(at(29)) && e.is_due(at(30)));
     }
 
     #[test]

@@ -65,6 +65,9 @@ pub fn check_transition(kind: EmailKind, from: Status, to: Status) -> Result<(),
             | (Scheduled, InProgress)
             | (Scheduled, Draft)
             | (InProgress, Delivered | Failed | Bounced)
+            // Released: the relay never took it (a refusal to connect, a 4xx before the content, a stop
+            // before the hand-off began), so it waits to be sent again.
+            | (InProgress, Scheduled)
             | (Delivered, Bounced | Spam | Archived)
             | (Archived, Delivered)
             | (Failed | Bounced | Spam, Scheduled)
@@ -135,11 +138,13 @@ mod properties {
             }
         }
 
-        /// Nothing ever leaves In progress except to a final outcome of sending.
+        /// Nothing ever leaves In progress except to a final outcome of sending, or back to Scheduled when
+        /// the relay never took it.
         #[test]
-        fn in_progress_ends_only_in_an_outcome(k in kind(), to in status()) {
+        fn in_progress_ends_only_in_an_outcome_or_a_release(k in kind(), to in status()) {
             let ok = check_transition(k, Status::InProgress, to).is_ok();
-            prop_assert_eq!(ok, matches!(to, Status::Delivered | Status::Failed | Status::Bounced));
+            let outcome = matches!(to, Status::Delivered | Status::Failed | Status::Bounced);
+            prop_assert_eq!(ok, outcome || to == Status::Scheduled);
         }
     }
 }

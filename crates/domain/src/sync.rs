@@ -167,15 +167,25 @@ impl fmt::Display for Cursor {
     }
 }
 
+impl Cursor {
+    /// The largest change number a feed can reach (the databases keep them as signed 64-bit integers).
+    pub const MAX: Cursor = Cursor(i64::MAX as u64);
+}
+
 /// A cursor text that is not a cursor.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
-#[error("\"{0}\" is not a change-feed cursor (expected a whole number, e.g. since=0)")]
+#[error(
+    "\"{0}\" is not a change-feed cursor (expected a whole number from 0 to 9223372036854775807, e.g. since=0)"
+)]
 pub struct CursorError(pub String);
 
 impl FromStr for Cursor {
     type Err = CursorError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        s.trim().parse::<u64>().map(Cursor).map_err(|_| CursorError(s.to_string()))
+        match s.trim().parse::<u64>() {
+            Ok(n) if n <= Cursor::MAX.0 => Ok(Cursor(n)),
+            _ => Err(CursorError(s.to_string())),
+        }
     }
 }
 
@@ -785,6 +795,10 @@ mod tests {
     fn cursors_parse_with_a_clear_error() {
         assert_eq!("42".parse(), Ok(Cursor(42)));
         assert!("abc".parse::<Cursor>().unwrap_err().to_string().contains("since=0"));
+        assert_eq!("9223372036854775807".parse(), Ok(Cursor::MAX));
+        for beyond in ["9223372036854775808", "18446744073709551615", "18446744073709551616", "-1"] {
+            assert!(beyond.parse::<Cursor>().is_err(), "{beyond} is past any change number");
+        }
     }
 
     /// Every operation, record and outcome, one of each variant.

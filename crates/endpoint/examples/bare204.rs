@@ -11,5 +11,6 @@ async fn main() -> std::io::Result<()> {
     let router = Router::new().route("/t/o/{token}", get(|| async { StatusCode::NO_CONTENT }));
     let listener = tokio::net::TcpListener::bind(&listen).await?;
     println!("READY {listen}");
-    endpoint::http::serve(listener, router, std::future::pending()).await
+    let limits = endpoint::server::Limits::default();
+    endpoint::server::serve(listener, router, tokio_util::sync::CancellationToken::new(), limits).await
 }

@@ -13,11 +13,13 @@ use base64::Engine;
 use clap::{Args, Parser, Subcommand};
 use domain::classify::{Applies, ClassifierSettings};
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 use crate::extract::token_hash;
 use crate::http::{self, AppState};
 use crate::mailer::Transport;
 use crate::scheduler::{Scheduler, SendSettings};
+use crate::server;
 use crate::store::Store;
 use crate::tracking::TrackingKeys;
 
@@ -110,6 +112,16 @@ pub struct ServeArgs {
     /// Seconds after delivery within which a view or click counts as a machine's (0 turns the rule off).
     #[arg(long, env = "CC_MACHINE_WINDOW_SECONDS")]
     pub machine_window_seconds: Option<u32>,
+    /// The most connections open at once (kept under the open-file limit, which is raised at start).
+    #[arg(long, env = "CC_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
+    /// Seconds a client has to send a request's header, on a new or an idle connection.
+    #[arg(long, env = "CC_HEADER_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub header_timeout_seconds: u64,
+    /// Seconds a stop (SIGTERM, ctrl-c) waits for messages being handed to the relay and requests in
+    /// progress.
+    #[arg(long, env = "CC_STOP_GRACE_SECONDS", default_value_t = 10)]
+    pub stop_grace_seconds: u64,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -224,11 +236,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     state.inbound_secret = args.inbound_secret.clone();
     state.allowed_origins = args.allowed_origins.clone();
 
+    let stop = CancellationToken::new();
+    state.stopping = stop.clone();
+    let grace = Duration::from_secs(args.stop_grace_seconds);
     let settings = SendSettings {
         per_user_rate: args.send_rate,
         attempts: args.send_attempts,
         backoff: Duration::from_millis(args.send_backoff_ms),
         bounce_domain: args.bounce_domain.clone(),
+        stop_grace: grace,
         ..SendSettings::default()
     };
     let scheduler = Arc::new(Scheduler::new(
@@ -244,10 +260,29 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if interrupted > 0 {
         tracing::warn!(interrupted, "emails left in progress by a previous run were marked Failed");
     }
-    tokio::spawn(scheduler.run());
+    let sending = tokio::spawn(scheduler.run(stop.clone()));
+    tokio::spawn({
+        let stop = stop.clone();
+        async move {
+            shutdown_signal().await;
+            tracing::info!("stopping: no new sends; finishing what is in flight");
+            stop.cancel();
+        }
+    });
 
+    let limits = server::Limits {
+        header_timeout: Duration::from_secs(args.header_timeout_seconds.max(1)),
+        max_connections: server::connections_that_fit(args.max_connections),
+        stop_grace: grace,
+    };
     println!("Command Center is serving on http://{addr}/");
-    http::serve(listener, http::router(state), shutdown_signal()).await.context("serving HTTP")?;
+    server::serve(listener, http::router(state.clone()), stop, limits).await.context("serving HTTP")?;
+    if sending.await.is_err() {
+        tracing::error!("the scheduler ended abnormally");
+    }
+    if !state.recorder.drain(grace).await {
+        tracing::warn!("stopping with tracking hits not yet written");
+    }
     tracing::info!("stopped");
     Ok(())
 }

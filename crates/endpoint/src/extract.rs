@@ -26,6 +26,21 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(AuthUser(Token::from_request_parts(parts, state).await?.user))
+    }
+}
+
+/// The user a request is made by, with the hash of the token that says so (a long-lived request checks
+/// again that the token still works).
+pub struct Token {
+    pub user: UserId,
+    pub hash: String,
+}
+
+impl FromRequestParts<AppState> for Token {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         let token = match header.and_then(|h| h.strip_prefix("Bearer ")) {
             Some(token) => token.trim().to_string(),
@@ -35,8 +50,9 @@ impl FromRequestParts<AppState> for AuthUser {
                 _ => return Err(ApiError::unauthorized()),
             },
         };
-        match state.store.user_by_token_hash(&token_hash(&token)).await? {
-            Some(user) => Ok(AuthUser(user)),
+        let hash = token_hash(&token);
+        match state.store.user_by_token_hash(&hash).await? {
+            Some(user) => Ok(Token { user, hash }),
             None => Err(ApiError::unauthorized()),
         }
     }

@@ -22,8 +22,8 @@ use domain::{Campaign, Email, EmailId, Person, SavedSearchId, TaskId, UserId};
 use futures_util::Stream;
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
-use tokio_stream::StreamExt;
-use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::{BroadcastStream, WatchStream};
+use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 use tower_http::CompressionLevel;
 use tower_http::compression::CompressionLayer;
@@ -36,8 +36,9 @@ use utoipa_axum::routes;
 
 use crate::actions::{self, Applied};
 use crate::error::ApiError;
-use crate::extract::{AuthUser, StrictJson};
+use crate::extract::{AuthUser, StrictJson, Token};
 use crate::feed::Feed;
+use crate::policy;
 use crate::recorder::Recorder;
 use crate::store::Store;
 use crate::tracking::TrackingKeys;
@@ -58,6 +59,8 @@ pub struct AppState {
     pub classifier: Arc<ClassifierSettings>,
     pub allowed_origins: Vec<String>,
     pub recorder: Recorder,
+    /// Cancelled when the endpoint stops: open event streams end.
+    pub stopping: CancellationToken,
 }
 
 impl AppState {
@@ -70,6 +73,7 @@ impl AppState {
         classifier: ClassifierSettings,
     ) -> AppState {
         let feed = Feed::default();
+        feed.watch_tokens(store.clone());
         let classifier = Arc::new(classifier);
         let recorder = Recorder::start(store.clone(), classifier.clone(), feed.clone());
         AppState {
@@ -82,6 +86,7 @@ impl AppState {
             classifier,
             allowed_origins: Vec::new(),
             recorder,
+            stopping: CancellationToken::new(),
         }
     }
 
@@ -96,23 +101,27 @@ impl AppState {
 
 /// The whole router: API, tracking, health check, and the app at `/` ([`app_files`]).
 pub fn router(state: AppState) -> Router {
-    let app = app_files(&state.app_dir);
+    let app = app_files(&state.app_dir, &state.allowed_origins);
     let (api, doc) = api();
     let doc = Arc::new(doc);
     let api = api
         .route("/openapi.json", get(move || std::future::ready(Json(doc.as_ref().clone()))))
         .fallback(|| async { ApiError::not_found("API route") })
+        .layer(axum::middleware::from_fn(policy::api_headers))
         .layer(api_compression())
         .layer(cors(&state.allowed_origins));
-    Router::new()
-        .nest("/api/v1", api)
-        .route("/healthz", get(healthz))
+    let tracking = Router::new()
         .route("/t/o/{token}", get(crate::tracking_http::open))
         .route("/t/c/{token}", get(crate::tracking_http::click))
         .route(
             "/u/{token}",
             post(crate::tracking_http::unsubscribe).get(crate::tracking_http::unsubscribe_page),
         )
+        .layer(axum::middleware::from_fn(policy::tracking_headers));
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/healthz", get(healthz).layer(axum::middleware::from_fn(policy::plain_headers)))
+        .merge(tracking)
         .fallback_service(app)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
@@ -145,7 +154,11 @@ const API_COMPRESSION_LEVEL: i32 = 4;
 /// - Files whose name carries the build's hash (`main-9455b79a659ff42.css`) never change, so browsers keep
 ///   them for a year; every other file (the page, the service worker, the manifest, icons) is revalidated
 ///   on each use, so a new release is seen at once.
-fn app_files(app_dir: &std::path::Path) -> Router {
+fn app_files(app_dir: &std::path::Path, embedders: &[String]) -> Router {
+    let page = std::fs::read_to_string(app_dir.join("index.html")).ok();
+    let policy = policy::app_policy(page.as_deref(), embedders);
+    let policy = HeaderValue::from_str(&policy).expect("a policy of plain ASCII");
+    let embeddable = !embedders.is_empty();
     let index = ServeFile::new(app_dir.join("index.html")).precompressed_br().precompressed_gzip();
     let not_there = tower::service_fn(move |request: axum::extract::Request| {
         let index = index.clone();
@@ -164,6 +177,9 @@ fn app_files(app_dir: &std::path::Path) -> Router {
     Router::new()
         .fallback_service(files)
         .layer(axum::middleware::from_fn(cache_control))
+        .layer(axum::middleware::from_fn(move |request, next| {
+            policy::app_headers(policy.clone(), embeddable, request, next)
+        }))
         .layer(CompressionLayer::new())
 }
 
@@ -398,7 +414,8 @@ async fn put_email(
 
 /// One email as the endpoint has it.
 #[utoipa::path(get, path = "/emails/{id}", tag = "emails", params(("id" = EmailId, Path)), responses(
-    (status = 200, body = Email), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    (status = 200, body = Email), (status = 400, description = "The id is not a UUID", body = ErrorBody),
+    (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_email(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -574,7 +591,8 @@ async fn delete_saved_search(
 /// The app's outbox push: each mutation applied at most once per idempotency key, in order.
 #[utoipa::path(post, path = "/sync", tag = "sync", request_body = PushRequest, responses(
     (status = 200, description = "One outcome per mutation, in order", body = PushResponse),
-    (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    (status = 426, description = "The app speaks another protocol version", body = ErrorBody)))]
 async fn push(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -627,43 +645,77 @@ async fn changes(
 }
 
 /// Server-Sent Events: one `change` event (data: the newest change number) whenever the user's feed moves,
-/// plus one at connection with the current number.
+/// plus one at connection with the current number. The stream ends when the token stops working (revoked
+/// or renewed) or the endpoint stops.
 #[utoipa::path(get, path = "/changes/stream", tag = "sync",
     params(("access_token" = Option<String>, Query, description = "The bearer token, for clients that cannot set headers (EventSource)")),
     responses(
-        (status = 200, description = "`change` events whose data is the newest change number", content_type = "text/event-stream", body = String),
+        (status = 200, description = "A stream of `change` events, each one as described", content_type = "text/event-stream", body = ChangeEvent),
         (status = 401, body = ErrorBody)))]
 async fn change_stream(
     State(state): State<AppState>,
-    AuthUser(user): AuthUser,
+    token: Token,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    use futures_util::StreamExt as _;
+    let Token { user, hash } = token;
     let receiver = state.feed.subscribe();
+    let mut tokens = state.feed.tokens();
+    tokens.mark_unchanged();
     let current = state.store.latest_seq(user).await?;
-    let first = tokio_stream::once(Ok(Event::default().event("change").data(current.to_string())));
-    let updates = BroadcastStream::new(receiver).filter_map(move |item| match item {
-        Ok((owner, seq)) if owner == user => Some(Ok(Event::default().event("change").data(seq.to_string()))),
-        Ok(_) => None,
-        // Missed notifications: say "something changed" with the last known number; the app pulls anyway.
-        Err(_) => Some(Ok(Event::default().event("change").data("0"))),
-    });
-    Ok(Sse::new(first.chain(updates)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+    let change = |seq: u64| Tick::Change(Event::default().event("change").data(seq.to_string()));
+    let first = tokio_stream::once(change(current));
+    let updates =
+        tokio_stream::StreamExt::filter_map(BroadcastStream::new(receiver), move |item| match item {
+            Ok((owner, seq)) if owner == user => Some(change(seq)),
+            Ok(_) => None,
+            // Missed notifications: say "something changed" with the last known number; the app pulls anyway.
+            Err(_) => Some(change(0)),
+        });
+    let token_moved = tokio_stream::StreamExt::map(WatchStream::from_changes(tokens), |_| Tick::Tokens);
+    let ticks = tokio_stream::StreamExt::merge(tokio_stream::StreamExt::chain(first, updates), token_moved);
+    let store = state.store.clone();
+    // A token that stops working (revoked, renewed) ends its stream.
+    let events = ticks
+        .then(move |tick| {
+            let (store, hash) = (store.clone(), hash.clone());
+            async move {
+                match tick {
+                    Tick::Change(event) => Some(Some(event)),
+                    Tick::Tokens => match store.user_by_token_hash(&hash).await {
+                        Ok(Some(still)) if still == user => Some(None),
+                        _ => None,
+                    },
+                }
+            }
+        })
+        .take_while(|tick| std::future::ready(tick.is_some()))
+        .filter_map(|tick| std::future::ready(tick.flatten().map(Ok)))
+        .take_until(state.stopping.clone().cancelled_owned());
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// One event of the change stream, as a client reads it.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)] // only read by the OpenAPI document
+struct ChangeEvent {
+    /// Always `change`.
+    #[schema(pattern = "^change$")]
+    event: String,
+    /// The newest change number of the user's feed (`0` when some notifications were missed: pull anyway).
+    #[schema(pattern = "^[0-9]+$")]
+    data: String,
+}
+
+/// What moves an open change stream.
+enum Tick {
+    Change(Event),
+    /// Some token changed: is this stream's still good?
+    Tokens,
 }
 
 /// A redirect that never leaves for somewhere the token did not name.
 pub fn redirect_to(url: &str) -> Response {
     Redirect::to(url).into_response()
-}
-
-/// Serves `router` on `listener` (with each connection's peer address, for the tracking classifier) until
-/// `shutdown` resolves.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    router: Router,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
 }
 
 #[cfg(test)]

@@ -74,9 +74,13 @@ pub async fn inbound(
     if body.is_empty() {
         return Err(ApiError::new(ErrorCode::InvalidInput, "the message is empty"));
     }
-    let classification = inbound::classify(&body);
+    // Reading a message is pure CPU work that can take a while for a large one: off the request threads.
+    let raw = body.clone();
+    let classification = tokio::task::spawn_blocking(move || inbound::classify(&raw))
+        .await
+        .map_err(|e| ApiError::internal("reading an inbound message", e))?;
     let message_id = classification.message_id.as_deref().map(bare_id).filter(|id| !id.is_empty());
-    let matched = find_email(&state, &classification).await?;
+    let matched = find_email(&state, &classification).await?.filter(|email| is_about(email, &classification));
     let encoded = serde_json::to_string(&classification).map_err(|e| ApiError::internal("encode", e))?;
     // What it does and the message itself are written together, once per Message-ID.
     let mut tx = state.store.begin().await?;
@@ -132,6 +136,22 @@ async fn find_email(state: &AppState, c: &Classification) -> Result<Option<Email
     Ok(None)
 }
 
+/// Whether a message tied to `email` (by its VERP address or a Message-ID) is really about it. A bounce
+/// report is, when it names an address the email went to, or names none at all (a report too mangled to
+/// read, tied by VERP alone); one about other addresses only is someone else's mail, or a forgery, and
+/// changes nothing. Every other kind is about the email it is tied to.
+fn is_about(email: &Email, c: &Classification) -> bool {
+    if c.kind != MailKind::Bounce || (c.recipients.is_empty() && c.recipients_left_out == 0) {
+        return true;
+    }
+    let named = c.recipients.iter().filter(|r| email.goes_to(&r.address)).count();
+    let others = c.recipients.len() - named + c.recipients_left_out;
+    if others > 0 {
+        tracing::info!(email = %email.id, named, others, "a bounce report names addresses the email never went to: those are ignored");
+    }
+    named > 0
+}
+
 /// What the message does to the email it is about, inside `tx`. Returns the newest change number.
 async fn apply(
     tx: &mut Tx,
@@ -166,7 +186,10 @@ async fn apply(
             seq = record_event(tx, &state.classifier, &email, event).await?.or(seq);
         }
         MailKind::Bounce => {
-            for recipient in &c.recipients {
+            // Only the addresses the email went to: a report cannot bounce it for someone else, nor fill
+            // its timeline with other people's addresses.
+            let named: Vec<_> = c.recipients.iter().filter(|r| email.goes_to(&r.address)).collect();
+            for recipient in named {
                 let bounce = recipient.bounce();
                 let kind = match recipient.action {
                     DeliveryAction::Failed => {
@@ -177,9 +200,7 @@ async fn apply(
                                 seq = Some(Store::put_email(tx, &email).await?);
                             }
                         }
-                        // Only an address this email went to: a report cannot put anyone else on the
-                        // rep's suppression list.
-                        if recipient.hard && email.goes_to(&recipient.address) {
+                        if recipient.hard {
                             Store::suppress(
                                 tx,
                                 owner,

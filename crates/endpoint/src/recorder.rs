@@ -64,6 +64,8 @@ pub struct Hit {
 pub struct Recorder {
     sender: mpsc::Sender<Hit>,
     arrived: Arc<AtomicU64>,
+    /// Hits the writer has finished with (written, refused or found to be repeats).
+    done: Arc<AtomicU64>,
 }
 
 impl Recorder {
@@ -72,8 +74,21 @@ impl Recorder {
     pub fn start(store: Store, classifier: Arc<ClassifierSettings>, feed: Feed) -> Recorder {
         let (sender, receiver) = mpsc::channel(QUEUE);
         let arrived = Arc::new(AtomicU64::new(0));
-        tokio::spawn(write_loop(store, classifier, feed, receiver, arrived.clone()));
-        Recorder { sender, arrived }
+        let done = Arc::new(AtomicU64::new(0));
+        tokio::spawn(write_loop(store, classifier, feed, receiver, arrived.clone(), done.clone()));
+        Recorder { sender, arrived, done }
+    }
+
+    /// Waits (at most `limit`) until every hit queued so far has been written: what a stop does before the
+    /// process ends. Returns whether it got there.
+    pub async fn drain(&self, limit: Duration) -> bool {
+        let target = self.arrived.load(Ordering::Acquire);
+        let waited = tokio::time::timeout(limit, async {
+            while self.done.load(Ordering::Acquire) < target {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        });
+        waited.await.is_ok()
     }
 
     /// Queues one hit (waiting for room when the queue is full).
@@ -98,6 +113,7 @@ async fn write_loop(
     feed: Feed,
     mut receiver: mpsc::Receiver<Hit>,
     arrived: Arc<AtomicU64>,
+    done: Arc<AtomicU64>,
 ) {
     let mut batch = Vec::with_capacity(BATCH);
     let mut repeats = Repeats::default();
@@ -120,8 +136,10 @@ async fn write_loop(
         if receiver.recv_many(&mut batch, BATCH).await == 0 {
             break;
         }
+        let taken = batch.len() as u64;
         let fresh: Vec<Hit> = batch.drain(..).filter(|hit| !repeats.is_repeat(hit)).collect();
         if fresh.is_empty() {
+            done.fetch_add(taken, Ordering::Release);
             continue;
         }
         let hits = fresh.len();
@@ -142,6 +160,7 @@ async fn write_loop(
                 tracing::error!(error = %err, hits, "could not record tracking hits")
             }
         }
+        done.fetch_add(taken, Ordering::Release);
     }
 }
 

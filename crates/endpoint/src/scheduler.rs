@@ -1,23 +1,34 @@
-//! The scheduler: sends due emails, each at most once.
+//! The scheduler: sends due emails, each at most once, and stops without failing what never left.
 //!
-//! An email is claimed (Scheduled → In progress, committed) before it is handed to SMTP. The outcome is
-//! then recorded through the domain's state machine: Delivered on 250, Bounced on a 5xx, Failed after the
-//! retries of a transient failure run out. A crash between claim and outcome leaves the email In progress;
-//! on start, every such email is marked Failed with the reason "interrupted" — its fate is unknown, so it
-//! is never silently sent again.
+//! An email is marked as going out (Scheduled → In progress, committed) only when it is its turn: a place
+//! among the messages in flight is free and its user's send rate allows it. It is then handed to SMTP at
+//! once. So at any moment only the few emails whose hand-off has begun are In progress, and:
+//!
+//! - Delivered on 250, Bounced on a 5xx, Failed when the relay may have taken it without saying so;
+//! - a transient failure before the content (no connection, a 4xx) releases the email back to Scheduled
+//!   with the relay's words, and it is tried again after a backoff, up to the attempts allowed;
+//! - a stop (SIGTERM) stops marking emails, lets the messages in flight finish (a bounded wait), writes
+//!   their outcomes, and leaves every other email Scheduled for the next start;
+//! - after a crash, the emails left In progress are exactly those whose hand-off had begun: their fate is
+//!   unknown, so they are marked Failed ("interrupted") and never sent again by themselves.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
 use domain::{Bounce, Email, EmailId, EngagementEvent, EventId, EventKind, Status, UserId};
-use tokio::sync::{Mutex, Notify, Semaphore, mpsc};
+use tokio::sync::{Notify, Semaphore, mpsc, oneshot};
+use tokio::time::Instant as Tick;
+use tokio_util::sync::CancellationToken;
 
 use crate::feed::Feed;
 use crate::mailer::{self, SendOutcome, Transport};
 use crate::store::{Kind, Store, StoreError, Tx};
 use crate::tracking::TrackingKeys;
+
+/// Why an email left In progress at start: its hand-off to the relay had begun when the endpoint stopped.
+pub const INTERRUPTED: &str = "interrupted";
 
 /// How the scheduler sends.
 #[derive(Clone, Debug)]
@@ -32,6 +43,8 @@ pub struct SendSettings {
     pub concurrency: usize,
     /// Domain of Message-IDs and return paths; the sender's domain when `None`.
     pub bounce_domain: Option<String>,
+    /// How long a stop waits for the messages in flight.
+    pub stop_grace: Duration,
 }
 
 impl Default for SendSettings {
@@ -42,9 +55,21 @@ impl Default for SendSettings {
             backoff: Duration::from_secs(2),
             concurrency: 8,
             bounce_domain: None,
+            stop_grace: Duration::from_secs(10),
         }
     }
 }
+
+/// The most due emails of one user read at a time; more are read as these go out.
+const DUE_PER_USER: u32 = 64;
+/// The due list is read again at least this often (emails fall due as time passes).
+const REFRESH: Duration = Duration::from_secs(1);
+/// A user's send rate lets this much unused time accumulate, so a high rate is not capped by how often
+/// the scheduler wakes, and a low one sends at most one message early.
+const RATE_BURST: Duration = Duration::from_millis(10);
+/// A backoff is remembered this long after it ends even when its email is not seen due (its release may
+/// not be written yet), so its attempts keep counting.
+const FORGET_RETRY: Duration = Duration::from_secs(60);
 
 /// Everything the scheduler needs, shared with the HTTP side (which wakes it).
 pub struct Scheduler {
@@ -55,9 +80,29 @@ pub struct Scheduler {
     pub feed: Feed,
     pub wake: Arc<Notify>,
     pub settings: SendSettings,
-    next_slot: Mutex<HashMap<UserId, tokio::time::Instant>>,
+    pacing: std::sync::Mutex<Pacing>,
     in_flight: Arc<Semaphore>,
+    /// Told when a message in flight is done, so the next one can go.
+    freed: Notify,
     outcomes: Outcomes,
+}
+
+/// What the scheduler keeps in memory between passes: the due emails it knows of, each user's next
+/// sending slot, and the emails waiting out a backoff.
+#[derive(Default)]
+struct Pacing {
+    due: HashMap<UserId, VecDeque<EmailId>>,
+    /// Users whose last read returned a full page: read again as soon as their queue runs dry.
+    more: HashSet<UserId>,
+    next_slot: HashMap<UserId, Tick>,
+    retry: HashMap<EmailId, Retry>,
+}
+
+#[derive(Clone, Copy)]
+struct Retry {
+    /// Attempts made so far.
+    attempts: u32,
+    not_before: Tick,
 }
 
 impl Scheduler {
@@ -81,87 +126,204 @@ impl Scheduler {
             feed,
             wake,
             settings,
-            next_slot: Mutex::new(HashMap::new()),
+            pacing: std::sync::Mutex::new(Pacing::default()),
             in_flight,
+            freed: Notify::new(),
         }
     }
 
-    /// Marks every email a crash left In progress as Failed ("interrupted"). Returns how many.
+    /// Marks every email a crash left In progress as Failed ("interrupted"). Returns how many. Only emails
+    /// whose hand-off to the relay had begun are ever In progress, so none of these is sent again.
     pub async fn recover_interrupted(&self) -> Result<usize, StoreError> {
         let stuck = self.store.emails_in_progress().await?;
         for email in &stuck {
-            tracing::warn!(email = %email.id, "an email was being sent when the endpoint stopped: marked Failed");
-            self.record(email.owner, email.id, Outcome::Failed("interrupted".into())).await?;
+            tracing::warn!(email = %email.id, "an email was being handed to the relay when the endpoint stopped: marked Failed");
+            let mut tx = self.store.begin().await?;
+            let seq =
+                record_outcome(&mut tx, email.owner, email.id, Outcome::Failed(INTERRUPTED.into())).await?;
+            tx.commit().await?;
+            if let Some(seq) = seq {
+                self.feed.changed(email.owner, seq);
+            }
         }
         Ok(stuck.len())
     }
 
-    /// Runs forever: sends what is due, then sleeps until the next due time or a wake-up.
-    pub async fn run(self: Arc<Self>) {
-        if let Err(err) = self.recover_interrupted().await {
-            tracing::error!(error = %err, "could not recover emails left in progress");
-        }
+    /// Sends what is due until `stop` is cancelled, then lets the messages in flight finish (at most
+    /// [`SendSettings::stop_grace`]) and writes their outcomes. Every email not yet handed over stays
+    /// Scheduled.
+    pub async fn run(self: Arc<Self>, stop: CancellationToken) {
+        let mut refresh_at = Tick::now();
         loop {
-            match self.send_due().await {
-                Ok(_) => {}
-                Err(err) => tracing::error!(error = %err, "scheduler pass failed"),
+            if stop.is_cancelled() {
+                break;
             }
-            let pause = match self.store.next_due_millis().await {
-                Ok(Some(due)) => {
-                    let wait = due - Utc::now().timestamp_millis();
-                    Duration::from_millis(wait.clamp(0, 1000) as u64)
+            let now = Tick::now();
+            let mut next_due = None;
+            if now >= refresh_at || self.wants_more() {
+                match self.refresh().await {
+                    Ok(due) => next_due = due,
+                    Err(err) => tracing::error!(error = %err, "could not read the due emails"),
                 }
-                _ => Duration::from_secs(1),
+                refresh_at = Tick::now() + REFRESH;
+            }
+            let pause = match self.send_ready().await {
+                Ok(Some(pause)) => pause,
+                Ok(None) => Duration::ZERO,
+                Err(err) => {
+                    tracing::error!(error = %err, "scheduler pass failed");
+                    Duration::from_secs(1)
+                }
             };
-            if pause.is_zero() {
-                tokio::task::yield_now().await;
-                // Everything due was claimed already; wait for the in-flight sends to make room.
-                tokio::time::sleep(Duration::from_millis(20)).await;
-                continue;
+            let mut until = (Tick::now() + pause).min(refresh_at);
+            if let Some(due) = next_due {
+                until = until.min(due);
             }
             tokio::select! {
-                () = self.wake.notified() => {}
-                () = tokio::time::sleep(pause) => {}
+                () = stop.cancelled() => break,
+                () = self.wake.notified() => refresh_at = Tick::now(),
+                () = self.freed.notified() => {}
+                () = tokio::time::sleep_until(until) => {}
             }
         }
+        self.finish().await;
     }
 
-    /// Claims and starts sending every email due now. Returns how many were claimed.
-    pub async fn send_due(self: &Arc<Self>) -> Result<usize, StoreError> {
-        let due = self.store.due_emails(Utc::now(), 200).await?;
-        if due.is_empty() {
-            return Ok(0);
+    /// After a stop: waits for the messages in flight (bounded) and for their outcomes to be written.
+    async fn finish(&self) {
+        let all = self.settings.concurrency.max(1) as u32;
+        let waited = tokio::time::timeout(self.settings.stop_grace, self.in_flight.acquire_many(all)).await;
+        if waited.is_err() {
+            let left = all as usize - self.in_flight.available_permits();
+            tracing::warn!(
+                left,
+                "stopping with messages still being handed to the relay: they will be marked Failed \
+                 (interrupted) at the next start, never sent twice"
+            );
         }
-        let claimed = self.claim(due).await?;
-        let count = claimed.len();
-        for email in claimed {
-            let permit = self.in_flight.clone().acquire_owned().await.ok();
+        self.outcomes.flush().await;
+        tracing::info!("the scheduler stopped; emails not yet handed over stay Scheduled");
+    }
+
+    /// Whether a user's queue ran dry while more of their emails may be due.
+    fn wants_more(&self) -> bool {
+        let pacing = self.pacing.lock().expect("pacing lock");
+        pacing.more.iter().any(|user| pacing.due.get(user).is_none_or(VecDeque::is_empty))
+    }
+
+    /// Reads the due emails again (a page per user) and returns when the next scheduled one falls due.
+    async fn refresh(&self) -> Result<Option<Tick>, StoreError> {
+        let now = Utc::now();
+        let due = self.store.due_emails(now, DUE_PER_USER).await?;
+        let next = self.store.next_due_millis().await?;
+        let mut pacing = self.pacing.lock().expect("pacing lock");
+        pacing.due.clear();
+        let mut counts: HashMap<UserId, u32> = HashMap::new();
+        for (user, id) in due {
+            pacing.due.entry(user).or_default().push_back(id);
+            *counts.entry(user).or_default() += 1;
+        }
+        pacing.more = counts.into_iter().filter(|(_, n)| *n >= DUE_PER_USER).map(|(u, _)| u).collect();
+        // Backoffs of emails no longer waiting (sent, edited, deleted) are forgotten.
+        let waiting: HashSet<EmailId> = pacing.due.values().flatten().copied().collect();
+        let tick = Tick::now();
+        pacing.retry.retain(|id, retry| waiting.contains(id) || retry.not_before + FORGET_RETRY > tick);
+        let next = next.and_then(|at| {
+            let wait = at - now.timestamp_millis();
+            (wait > 0).then(|| tick + Duration::from_millis(wait as u64))
+        });
+        Ok(next)
+    }
+
+    /// Marks and hands over every email whose turn has come, as far as there is room in flight. Returns
+    /// how long until the next one's turn (`None`: at once).
+    async fn send_ready(self: &Arc<Self>) -> Result<Option<Duration>, StoreError> {
+        let room = self.in_flight.available_permits();
+        let (picked, wait) = self.pick(room);
+        if picked.is_empty() {
+            return Ok(Some(wait.unwrap_or(REFRESH)));
+        }
+        let taken = picked.len();
+        for email in self.claim(picked).await? {
+            let Ok(permit) = self.in_flight.clone().try_acquire_owned() else {
+                // Cannot happen (the room was counted with none taken since); send it next time.
+                self.release_unsent(email).await;
+                continue;
+            };
             let this = Arc::clone(self);
             tokio::spawn(async move {
-                let _permit = permit;
-                let outcome = this.deliver(&email).await;
-                this.outcomes.send((email.owner, email.id, outcome)).await;
+                let outcome = this.attempt(&email).await;
+                this.outcomes.send(email.owner, email.id, outcome).await;
+                drop(permit);
+                this.freed.notify_one();
             });
         }
-        Ok(count)
+        Ok(if taken == room { Some(REFRESH) } else { None })
     }
 
-    /// Moves due emails to In progress (or to Failed when the recipient is suppressed), all in one
-    /// transaction committed before any of them is handed to SMTP. Returns the emails now this
-    /// scheduler's to send.
-    async fn claim(&self, due: Vec<(UserId, EmailId)>) -> Result<Vec<Email>, StoreError> {
+    /// Takes up to `room` emails whose turn has come (their user's slot is open, no backoff holds them),
+    /// reserving each one's slot. Also says how long until the next turn when nothing more is ready.
+    fn pick(&self, room: usize) -> (Vec<(UserId, EmailId)>, Option<Duration>) {
+        let interval = Duration::from_secs_f64(1.0 / self.settings.per_user_rate.max(0.001));
+        let now = Tick::now();
+        let mut pacing = self.pacing.lock().expect("pacing lock");
+        let Pacing { due, next_slot, retry, .. } = &mut *pacing;
+        let mut picked = Vec::new();
+        let mut wait: Option<Duration> = None;
+        let mut soonest = |at: Tick| {
+            let d = at.saturating_duration_since(now);
+            wait = Some(wait.map_or(d, |w| w.min(d)));
+        };
+        let mut users: Vec<UserId> = due.keys().copied().collect();
+        users.sort_unstable_by_key(|u| u.0);
+        // Round after round, one email per user each round, so one user's backlog never holds up another.
+        let mut progress = true;
+        while picked.len() < room && progress {
+            progress = false;
+            for user in &users {
+                if picked.len() >= room {
+                    break;
+                }
+                let queue = due.get_mut(user).expect("queued user");
+                // The first email of the user's queue that no backoff holds.
+                let Some(position) = queue.iter().position(|id| match retry.get(id) {
+                    Some(r) if r.not_before > now => {
+                        soonest(r.not_before);
+                        false
+                    }
+                    _ => true,
+                }) else {
+                    continue;
+                };
+                let slot = next_slot.get(user).copied().unwrap_or(now - RATE_BURST);
+                if slot > now {
+                    soonest(slot);
+                    continue;
+                }
+                let id = queue.remove(position).expect("position in queue");
+                next_slot.insert(*user, slot.max(now - RATE_BURST) + interval);
+                picked.push((*user, id));
+                progress = true;
+            }
+        }
+        (picked, wait)
+    }
+
+    /// Marks the picked emails In progress (or Failed when the recipient is suppressed), in one
+    /// transaction committed just before they are handed to SMTP. An email that is no longer Scheduled and
+    /// due (unscheduled, edited to later, deleted) is left alone. Returns the emails now being sent.
+    async fn claim(&self, picked: Vec<(UserId, EmailId)>) -> Result<Vec<Email>, StoreError> {
         let now = Utc::now();
         let mut tx = self.store.begin().await?;
-        let mut claimed = Vec::with_capacity(due.len());
+        let mut claimed = Vec::with_capacity(picked.len());
         let mut changed: HashMap<UserId, u64> = HashMap::new();
-        for (user, id) in due {
+        for (user, id) in picked {
             let Some(mut email): Option<Email> =
                 Store::get(&mut tx, user, Kind::Email, &id.to_string()).await?
             else {
                 continue;
             };
-            let is_due = email.schedule.as_ref().is_none_or(|s| s.at <= now);
-            if email.status != Status::Scheduled || !is_due {
+            if !email.is_due(now) {
                 continue;
             }
             email
@@ -187,21 +349,14 @@ impl Scheduler {
         Ok(claimed)
     }
 
-    /// Waits for the user's next sending slot (the per-user rate limit).
-    async fn wait_for_slot(&self, user: UserId) {
-        let interval = Duration::from_secs_f64(1.0 / self.settings.per_user_rate.max(0.001));
-        let start = {
-            let mut slots = self.next_slot.lock().await;
-            let now = tokio::time::Instant::now();
-            let slot = slots.get(&user).copied().unwrap_or(now).max(now);
-            slots.insert(user, slot + interval);
-            slot
-        };
-        tokio::time::sleep_until(start).await;
+    /// Puts back an email marked In progress that was never handed over.
+    async fn release_unsent(&self, email: Email) {
+        self.outcomes.send(email.owner, email.id, Outcome::Release("not sent yet".into())).await;
     }
 
-    /// Builds and hands the message over, retrying transient failures with backoff.
-    async fn deliver(&self, email: &Email) -> Outcome {
+    /// One attempt: builds the message and hands it over. A transient failure becomes a release with a
+    /// backoff, or Failed once the attempts are used up.
+    async fn attempt(&self, email: &Email) -> Outcome {
         let message = match mailer::build(
             email,
             &self.keys,
@@ -210,39 +365,33 @@ impl Scheduler {
             email.tracking_enabled(),
         ) {
             Ok(message) => message,
-            Err(err) => return Outcome::Failed(err.to_string()),
+            Err(err) => return self.done(email.id, Outcome::Failed(err.to_string())),
         };
-        let mut wait = self.settings.backoff;
-        let mut last = String::new();
-        for attempt in 1..=self.settings.attempts.max(1) {
-            self.wait_for_slot(email.owner).await;
-            match self.transport.send(&message).await {
-                SendOutcome::Delivered => return Outcome::Delivered,
-                SendOutcome::Bounced { code, text } => return Outcome::Bounced(bounce_of(code, &text)),
-                SendOutcome::Failed { reason } => return Outcome::Failed(reason),
-                SendOutcome::Transient { reason } => {
-                    tracing::info!(email = %email.id, attempt, %reason, "transient failure, will retry");
-                    last = reason;
-                }
+        let reason = match self.transport.send(&message).await {
+            SendOutcome::Delivered => return self.done(email.id, Outcome::Delivered),
+            SendOutcome::Bounced { code, text } => {
+                return self.done(email.id, Outcome::Bounced(bounce_of(code, &text)));
             }
-            if attempt < self.settings.attempts {
-                tokio::time::sleep(wait).await;
-                wait *= 2;
-            }
+            SendOutcome::Failed { reason } => return self.done(email.id, Outcome::Failed(reason)),
+            SendOutcome::Transient { reason } => reason,
+        };
+        let allowed = self.settings.attempts.max(1);
+        let mut pacing = self.pacing.lock().expect("pacing lock");
+        let made = pacing.retry.get(&email.id).map_or(0, |r| r.attempts) + 1;
+        if made >= allowed {
+            pacing.retry.remove(&email.id);
+            return Outcome::Failed(format!("gave up after {made} attempts: {reason}"));
         }
-        Outcome::Failed(format!("gave up after {} attempts: {last}", self.settings.attempts.max(1)))
+        let wait = self.settings.backoff.saturating_mul(1 << (made - 1).min(16));
+        pacing.retry.insert(email.id, Retry { attempts: made, not_before: Tick::now() + wait });
+        tracing::info!(email = %email.id, attempt = made, %reason, "transient failure, will retry");
+        Outcome::Release(format!("{reason} (attempt {made} of {allowed}; trying again)"))
     }
 
-    /// Records the outcome of a send through the state machine (and, for a bounce, its event and a hard
-    /// bounce's suppression).
-    async fn record(&self, user: UserId, id: EmailId, outcome: Outcome) -> Result<(), StoreError> {
-        let mut tx = self.store.begin().await?;
-        let seq = record_outcome(&mut tx, user, id, outcome).await?;
-        tx.commit().await?;
-        if let Some(seq) = seq {
-            self.feed.changed(user, seq);
-        }
-        Ok(())
+    /// A final outcome: the email's backoff, if any, is over.
+    fn done(&self, id: EmailId, outcome: Outcome) -> Outcome {
+        self.pacing.lock().expect("pacing lock").retry.remove(&id);
+        outcome
     }
 }
 
@@ -250,21 +399,33 @@ impl Scheduler {
 /// transaction, so a fast relay is not held up by one commit per message. An outcome lost in a crash
 /// leaves its email In progress, which the next start marks Failed ("interrupted"), never sent again.
 struct Outcomes {
-    sender: mpsc::Sender<(UserId, EmailId, Outcome)>,
+    sender: mpsc::Sender<Written>,
+}
+
+enum Written {
+    Outcome(UserId, EmailId, Outcome),
+    /// Answered once every outcome queued before it is committed.
+    Flush(oneshot::Sender<()>),
 }
 
 impl Outcomes {
     fn start(store: Store, feed: Feed) -> Outcomes {
-        let (sender, mut receiver) = mpsc::channel::<(UserId, EmailId, Outcome)>(4096);
+        let (sender, mut receiver) = mpsc::channel::<Written>(4096);
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(512);
             while receiver.recv_many(&mut batch, 512).await > 0 {
+                let mut flushed = Vec::new();
                 let result = async {
                     let mut tx = store.begin().await?;
                     let mut changed: HashMap<UserId, u64> = HashMap::new();
-                    for (user, id, outcome) in batch.drain(..) {
-                        if let Some(seq) = record_outcome(&mut tx, user, id, outcome).await? {
-                            changed.insert(user, seq);
+                    for item in batch.drain(..) {
+                        match item {
+                            Written::Outcome(user, id, outcome) => {
+                                if let Some(seq) = record_outcome(&mut tx, user, id, outcome).await? {
+                                    changed.insert(user, seq);
+                                }
+                            }
+                            Written::Flush(done) => flushed.push(done),
                         }
                     }
                     tx.commit().await?;
@@ -275,15 +436,25 @@ impl Outcomes {
                     Err(err) => tracing::error!(error = %err, "could not record send outcomes"),
                 }
                 batch.clear();
+                flushed.into_iter().for_each(|done| {
+                    let _ = done.send(());
+                });
             }
         });
         Outcomes { sender }
     }
 
-    async fn send(&self, item: (UserId, EmailId, Outcome)) {
-        let id = item.1;
-        if self.sender.send(item).await.is_err() {
+    async fn send(&self, user: UserId, id: EmailId, outcome: Outcome) {
+        if self.sender.send(Written::Outcome(user, id, outcome)).await.is_err() {
             tracing::error!(email = %id, "the outcome writer stopped; the email stays In progress");
+        }
+    }
+
+    /// Waits until every outcome queued so far is written.
+    async fn flush(&self) {
+        let (done, written) = oneshot::channel();
+        if self.sender.send(Written::Flush(done)).await.is_ok() {
+            let _ = written.await;
         }
     }
 }
@@ -303,6 +474,7 @@ async fn record_outcome(
         Outcome::Delivered => (Status::Delivered, None),
         Outcome::Bounced(bounce) => (Status::Bounced, Some(bounce_text(bounce))),
         Outcome::Failed(reason) => (Status::Failed, Some(reason.clone())),
+        Outcome::Release(reason) => (Status::Scheduled, Some(reason.clone())),
     };
     if let Err(refused) = email.transition(to, now, reason) {
         // A faster signal got there first (a bounce report can arrive before the relay's answer is
@@ -338,6 +510,8 @@ enum Outcome {
     Delivered,
     Bounced(Bounce),
     Failed(String),
+    /// The relay never took it: back to Scheduled, with why.
+    Release(String),
 }
 
 /// A bounce from an SMTP answer: the code, the enhanced status in the text when there is one, and the

@@ -96,7 +96,7 @@ const INSERT_RECORDS: &str = "INSERT INTO records (user_id, kind, id, seq, body,
 const UPSERT_RECORDS: &str = "ON CONFLICT (user_id, kind, id) DO UPDATE SET \
     seq = excluded.seq, body = excluded.body, status = excluded.status, \
     due_at = excluded.due_at, email_id = excluded.email_id";
-const LATEST_SEQ: &str = "SELECT COALESCE(MAX(seq), 0) FROM records WHERE user_id = ?";
+const LATEST_SEQ: &str = "SELECT last_seq FROM users WHERE id = ?";
 
 /// How many records one statement of [`Store::put_many`] writes (8 values each, well under SQLite's limit
 /// on bound values).
@@ -260,8 +260,8 @@ impl Store {
     /// Revokes a user's token; answers whether a user with that address was active.
     pub async fn revoke_user(&self, email: &str) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE users SET revoked_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
-             WHERE email = ? AND revoked_at IS NULL",
+            "UPDATE users SET revoked_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), \
+             token_version = token_version + 1 WHERE email = ? AND revoked_at IS NULL",
         )
         .bind(email)
         .execute(&self.pool)
@@ -271,11 +271,14 @@ impl Store {
 
     /// Replaces a user's token (and makes a revoked user active again); answers whether the user exists.
     pub async fn renew_token(&self, email: &str, token_hash: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE users SET token_hash = ?, revoked_at = NULL WHERE email = ?")
-            .bind(token_hash)
-            .bind(email)
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE users SET token_hash = ?, revoked_at = NULL, token_version = token_version + 1 \
+             WHERE email = ?",
+        )
+        .bind(token_hash)
+        .bind(email)
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -286,6 +289,14 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.map(|r| UserId(r.get(0))))
+    }
+
+    /// A number that moves whenever any user's token stops or starts working (by this process or the
+    /// `endpoint user` command).
+    pub async fn tokens_version(&self) -> Result<i64, StoreError> {
+        let row =
+            sqlx::query("SELECT COALESCE(SUM(token_version), 0) FROM users").fetch_one(&self.pool).await?;
+        Ok(row.get(0))
     }
 
     /// The address of a user.
@@ -299,12 +310,20 @@ impl Store {
 
     // ----- records -----------------------------------------------------------------------------------
 
-    /// Takes the next change number for `user`.
+    /// Takes the next change number of `user`'s feed. The user's row stays locked until the transaction
+    /// ends, so the numbers of one user are committed in order.
     async fn next_seq(tx: &mut Tx, user: UserId) -> Result<u64, StoreError> {
-        let row = sqlx::query("INSERT INTO changes (user_id) VALUES (?) RETURNING seq")
+        Self::take_seqs(tx, user, 1).await
+    }
+
+    /// Takes the next `count` change numbers of `user`'s feed; returns the last of them.
+    async fn take_seqs(tx: &mut Tx, user: UserId, count: usize) -> Result<u64, StoreError> {
+        let row = sqlx::query("UPDATE users SET last_seq = last_seq + ? WHERE id = ? RETURNING last_seq")
+            .bind(count as i64)
             .bind(user.0)
-            .fetch_one(&mut *tx.0)
-            .await?;
+            .fetch_optional(&mut *tx.0)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("no user {}", user.0)))?;
         Ok(row.get::<i64, _>(0) as u64)
     }
 
@@ -413,16 +432,27 @@ impl Store {
     pub async fn put_many(tx: &mut Tx, writes: &[Write]) -> Result<Vec<u64>, StoreError> {
         let mut seqs = Vec::with_capacity(writes.len());
         for chunk in writes.chunks(WRITE_CHUNK) {
-            let mut changes = QueryBuilder::<Sqlite>::new("INSERT INTO changes (user_id) ");
-            changes.push_values(chunk, |mut row, write| {
-                row.push_bind(write.user.0);
-            });
-            changes.push(" RETURNING seq");
-            // The rows of one INSERT take their numbers in the order of its VALUES; RETURNING may list
-            // them in any order.
-            let mut numbers: Vec<i64> =
-                changes.build().fetch_all(&mut *tx.0).await?.iter().map(|r| r.get::<i64, _>(0)).collect();
-            numbers.sort_unstable();
+            // Each user's writes in the chunk take a run of that user's numbers, in the chunk's order.
+            let mut per_user: Vec<(UserId, usize)> = Vec::new();
+            for write in chunk {
+                match per_user.iter_mut().find(|(user, _)| *user == write.user) {
+                    Some((_, count)) => *count += 1,
+                    None => per_user.push((write.user, 1)),
+                }
+            }
+            let mut next: HashMap<UserId, i64> = HashMap::with_capacity(per_user.len());
+            for (user, count) in per_user {
+                let last = Self::take_seqs(tx, user, count).await? as i64;
+                next.insert(user, last - count as i64 + 1);
+            }
+            let numbers: Vec<i64> = chunk
+                .iter()
+                .map(|write| {
+                    let seq = next.get_mut(&write.user).expect("counted user");
+                    *seq += 1;
+                    *seq - 1
+                })
+                .collect();
             let mut records = QueryBuilder::<Sqlite>::new(INSERT_RECORDS);
             records.push(" ");
             records.push_values(chunk.iter().zip(&numbers), |mut row, (write, seq)| {
@@ -553,14 +583,21 @@ impl Store {
         Ok(Self::events_of_many(tx, user, &[email]).await?.remove(&email).unwrap_or_default())
     }
 
-    /// Emails due for sending at `now` (Scheduled with a time not after it), oldest first.
-    pub async fn due_emails(&self, now: Instant, limit: u32) -> Result<Vec<(UserId, EmailId)>, StoreError> {
+    /// Emails due for sending at `now` (Scheduled with a time not after it): at most `per_user` of each
+    /// user, each user's oldest first, so one user's backlog never hides another's due emails.
+    pub async fn due_emails(
+        &self,
+        now: Instant,
+        per_user: u32,
+    ) -> Result<Vec<(UserId, EmailId)>, StoreError> {
         let rows = sqlx::query(
-            "SELECT user_id, id FROM records WHERE kind = 'email' AND status = 'scheduled' AND due_at <= ? \
-             ORDER BY due_at, seq LIMIT ?",
+            "SELECT r.user_id, r.id FROM users u JOIN records r ON r.rowid IN ( \
+                SELECT rowid FROM records WHERE kind = 'email' AND user_id = u.id \
+                AND status = 'scheduled' AND due_at <= ?1 ORDER BY due_at, seq LIMIT ?2) \
+             ORDER BY r.due_at, r.seq",
         )
         .bind(millis(now))
-        .bind(limit as i64)
+        .bind(per_user as i64)
         .fetch_all(&self.pool)
         .await?;
         rows.into_iter()

@@ -159,13 +159,9 @@ pub fn instrument_html(html: &str, email: EmailId, keys: &TrackingKeys, base: &s
     let body_seen = Cell::new(false);
     let settings = RewriteStrSettings::new()
         .append_element_content_handler(element!("a[href]", |el| {
-            if let Some(href) = el.get_attribute("href") {
-                let trimmed = href.trim();
-                let lower = trimmed.to_ascii_lowercase();
-                if lower.starts_with("http://") || lower.starts_with("https://") {
-                    let token = keys.sign(&Target::Click { e: email, u: trimmed.to_string() });
-                    el.set_attribute("href", &format!("{base}/t/c/{token}"))?;
-                }
+            if let Some(target) = el.get_attribute("href").as_deref().and_then(link_target) {
+                let token = keys.sign(&Target::Click { e: email, u: target });
+                el.set_attribute("href", &format!("{base}/t/c/{token}"))?;
             }
             Ok(())
         }))
@@ -184,6 +180,17 @@ pub fn instrument_html(html: &str, email: EmailId, keys: &TrackingKeys, base: &s
             html.to_string()
         }
     }
+}
+
+/// Where a browser goes from a link whose `href` attribute is written `raw` (as it stands in the HTML,
+/// character references and all), when that is a web address: the attribute's references decoded as an
+/// HTML parser does (`&amp;` is `&`, `&#10;` a line break, `&copy=` left as it is), then read as a URL the
+/// way browsers do (surrounding spaces dropped, tabs and line breaks inside removed). `None` for any other
+/// link (`mailto:`, a relative or unreadable address), which is left untracked.
+pub fn link_target(raw: &str) -> Option<String> {
+    let decoded = htmlize::unescape_attribute(raw);
+    let url = url::Url::parse(&decoded).ok()?;
+    matches!(url.scheme(), "http" | "https").then(|| url.to_string())
 }
 
 /// The 1×1 transparent GIF the open pixel answers with.
@@ -243,6 +250,37 @@ mod tests {
         assert!(out.find("/t/o/").unwrap() < out.find("</body>").unwrap(), "the pixel is inside the body");
         let fragment = instrument_html("<p>no body</p>", EmailId::from_u128(3), &keys(), "http://x");
         assert!(fragment.ends_with(r#"style="display:none;border:0">"#));
+    }
+
+    #[test]
+    fn a_tracked_link_leads_where_the_browser_would_have_gone() {
+        for (href, target) in [
+            (
+                "https://acme.example/p?utm_source=a&amp;utm_medium=b",
+                "https://acme.example/p?utm_source=a&utm_medium=b",
+            ),
+            ("https://acme.example/p?a=1&#38;b=2&#x26;c=3", "https://acme.example/p?a=1&b=2&c=3"),
+            ("  https://acme.example/a&#10;b  ", "https://acme.example/ab"),
+            ("https://acme.example/?x=1&copy=2", "https://acme.example/?x=1&copy=2"),
+            ("HTTPS://Acme.Example/Path?q=%C3%A9&amp;r=é", "https://acme.example/Path?q=%C3%A9&r=%C3%A9"),
+        ] {
+            assert_eq!(link_target(href).as_deref(), Some(target), "{href}");
+        }
+        for untracked in
+            ["mailto:ana@acme.example", "/relative", "javascript&#58;alert(1)", "tel:+1555", "https://"]
+        {
+            assert_eq!(link_target(untracked), None, "{untracked}");
+        }
+        let html = r#"<body><a href="https://acme.example/p?utm_source=a&amp;utm_medium=b">x</a></body>"#;
+        let out = instrument_html(html, EmailId::from_u128(4), &keys(), "http://t");
+        let token = out.split("/t/c/").nth(1).and_then(|rest| rest.split('"').next()).unwrap();
+        assert_eq!(
+            keys().verify(token),
+            Some(Target::Click {
+                e: EmailId::from_u128(4),
+                u: "https://acme.example/p?utm_source=a&utm_medium=b".into()
+            })
+        );
     }
 
     #[test]

@@ -40,6 +40,8 @@ pub(crate) fn read(message: &Message<'_>) -> Dsn {
         return Dsn::NotOne;
     }
     let mut recipients: Vec<BouncedRecipient> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut left_out = 0;
     let mut successes = 0;
     for part in &status_parts {
         let blocks = fields::blocks(&mail::part_text(part));
@@ -47,8 +49,9 @@ pub(crate) fn read(message: &Message<'_>) -> Dsn {
             blocks.into_iter().filter(|b| b.has("final-recipient") || b.has("original-recipient"));
         for block in per_recipient {
             match recipient(&block) {
+                Entry::Reported(_) if recipients.len() >= crate::MAX_RECIPIENTS => left_out += 1,
                 Entry::Reported(found) => {
-                    if !recipients.iter().any(|r| r.address == found.address && r.action == found.action) {
+                    if seen.insert((found.address.clone(), found.action)) {
                         recipients.push(*found);
                     }
                 }
@@ -76,6 +79,7 @@ pub(crate) fn read(message: &Message<'_>) -> Dsn {
     let verp_email_id = copy.as_ref().and_then(|c| verp::email_id_among(&c.return_path));
     Dsn::Bounce(BounceReport {
         recipients,
+        left_out,
         original_message_id: copy.and_then(|c| c.message_id),
         verp_email_id,
         evidence,

@@ -125,6 +125,7 @@ pub(crate) fn read(message: &Message<'_>) -> Option<BounceReport> {
 
     let copy = mail::returned_copy(message).or_else(|| copy_text.and_then(ReturnedCopy::from_text));
     Some(BounceReport {
+        left_out: 0,
         recipients,
         verp_email_id: copy.as_ref().and_then(|c| verp::email_id_among(&c.return_path)),
         original_message_id: copy.and_then(|c| c.message_id),

@@ -159,6 +159,16 @@ impl BouncedRecipient {
     }
 }
 
+/// The most recipients read from one bounce report (the rest are counted, not read), so a crafted report
+/// costs a bounded time. An email goes to at most 1 + `domain::email::MAX_CC` addresses: a genuine report
+/// is far below it, and whoever applies a report reads only the addresses its email went to.
+pub const MAX_RECIPIENTS: usize = 10_000;
+const _: () = assert!(MAX_RECIPIENTS > domain::email::MAX_CC, "a genuine report always fits");
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 /// What one inbound message is, and what ties it to our emails.
 ///
 /// Serialised, the core is always `{"kind": …, "recipients": […]}`; the other fields appear only when they
@@ -166,10 +176,13 @@ impl BouncedRecipient {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Classification {
     pub kind: Kind,
-    /// For a bounce: one entry per failed or delayed recipient (possibly none when the report is mangled).
-    /// Empty for every other kind.
+    /// For a bounce: one entry per failed or delayed recipient (possibly none when the report is mangled),
+    /// at most [`MAX_RECIPIENTS`]. Empty for every other kind.
     #[serde(default)]
     pub recipients: Vec<BouncedRecipient>,
+    /// For a bounce: how many more recipients the report listed beyond [`MAX_RECIPIENTS`] (not read).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub recipients_left_out: usize,
     /// The email this message is about, read from our VERP return path (`bounce+<email id>@<domain>`) in
     /// the envelope headers (`Delivered-To`, `X-Original-To`, `Envelope-To`, `To`) or, for a report, in the
     /// returned copy of our message. Ties a bounce to its email even when the report itself is mangled.
@@ -210,6 +223,7 @@ impl Classification {
         Classification {
             kind,
             recipients: Vec::new(),
+            recipients_left_out: 0,
             verp_email_id: None,
             in_reply_to: Vec::new(),
             references: Vec::new(),
@@ -305,8 +319,10 @@ pub fn try_classify(raw: &[u8]) -> Result<Classification, Unreadable> {
         }
         dsn::Dsn::NotOne => legacy::read(&message),
     };
-    if let Some(report) = bounce {
+    if let Some(mut report) = bounce {
         found.kind = Kind::Bounce;
+        found.recipients_left_out = report.left_out + report.recipients.len().saturating_sub(MAX_RECIPIENTS);
+        report.recipients.truncate(MAX_RECIPIENTS);
         found.recipients = report.recipients;
         found.original_message_id = report.original_message_id;
         found.verp_email_id = found.verp_email_id.or(report.verp_email_id);
@@ -325,6 +341,8 @@ pub fn try_classify(raw: &[u8]) -> Result<Classification, Unreadable> {
 /// What a bounce report (standard or not) says.
 pub(crate) struct BounceReport {
     pub recipients: Vec<BouncedRecipient>,
+    /// Recipients beyond [`MAX_RECIPIENTS`], not read.
+    pub left_out: usize,
     pub original_message_id: Option<String>,
     pub verp_email_id: Option<EmailId>,
     pub evidence: String,

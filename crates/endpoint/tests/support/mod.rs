@@ -94,12 +94,25 @@ pub struct Endpoint {
     pub data_dir: PathBuf,
     pub port: u16,
     args: Vec<String>,
+    /// Open-file limits (soft, hard) the process starts with, when a test sets them.
+    nofile: Option<(u64, u64)>,
 }
 
 pub const INBOUND_SECRET: &str = "inbound-test-secret";
 
 impl Endpoint {
     pub fn start(data_dir: &Path, smtp: Option<&SmtpServer>, extra: &[&str]) -> Endpoint {
+        Endpoint::start_limited(data_dir, smtp, extra, None)
+    }
+
+    /// Starts the endpoint with the open-file limits `nofile` (soft, hard), as a shell's `ulimit -n` sets
+    /// them.
+    pub fn start_limited(
+        data_dir: &Path,
+        smtp: Option<&SmtpServer>,
+        extra: &[&str],
+        nofile: Option<(u64, u64)>,
+    ) -> Endpoint {
         let port = free_port();
         let mut args: Vec<String> = vec![
             "serve".into(),
@@ -120,11 +133,12 @@ impl Endpoint {
         }
         args.extend(extra.iter().map(|s| s.to_string()));
         let mut endpoint = Endpoint {
-            child: spawn(&args),
+            child: spawn(&args, nofile),
             base: format!("http://127.0.0.1:{port}"),
             data_dir: data_dir.into(),
             port,
             args,
+            nofile,
         };
         endpoint.wait_healthy();
         endpoint
@@ -153,8 +167,38 @@ impl Endpoint {
     /// Starts the same endpoint again over the same data folder and port.
     pub fn restart(&mut self) {
         self.kill_hard();
-        self.child = spawn(&self.args);
+        self.child = spawn(&self.args, self.nofile);
         self.wait_healthy();
+    }
+
+    /// Asks the process to stop (SIGTERM), as a deploy does, and waits up to `limit` for it to exit.
+    /// Returns whether it exited cleanly, and how long it took.
+    pub fn terminate(&mut self, limit: Duration) -> (bool, Duration) {
+        let asked = Instant::now();
+        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success(), "kill -TERM");
+        loop {
+            if let Some(exit) = self.child.try_wait().unwrap() {
+                return (exit.success(), asked.elapsed());
+            }
+            if asked.elapsed() > limit {
+                self.kill_hard();
+                return (false, asked.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Runs `endpoint ARGS --data-dir DIR` and returns its standard output.
+    pub fn command(&self, args: &[&str]) -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_endpoint"))
+            .args(args)
+            .arg("--data-dir")
+            .arg(&self.data_dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
     }
 
     /// `endpoint user add EMAIL`: the token it prints.
@@ -169,13 +213,20 @@ impl Endpoint {
     }
 }
 
-fn spawn(args: &[String]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_endpoint"))
-        .args(args)
-        .env("CC_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap()
+fn spawn(args: &[String], nofile: Option<(u64, u64)>) -> Child {
+    let mut command = match nofile {
+        // The shell sets the limits, then becomes the endpoint (same process, so the same pid).
+        Some((soft, hard)) => {
+            let mut shell = Command::new("bash");
+            shell
+                .arg("-c")
+                .arg(format!("ulimit -Sn {soft} && ulimit -Hn {hard} && exec \"$0\" \"$@\""))
+                .arg(env!("CARGO_BIN_EXE_endpoint"));
+            shell
+        }
+        None => Command::new(env!("CARGO_BIN_EXE_endpoint")),
+    };
+    command.args(args).env("CC_LOG", "warn").stdout(Stdio::null()).spawn().unwrap()
 }
 
 impl Drop for Endpoint {
@@ -245,6 +296,29 @@ impl Api {
         let res = self.put(&format!("/emails/{id}"), &draft_json(&id, to, subject)).await;
         assert_eq!(res.status(), 200, "PUT draft: {}", res.text().await.unwrap());
         id
+    }
+
+    /// Puts `count` bulk emails scheduled `at`, to `p<n>@acme.example.com`, through the app's sync push, and
+    /// returns their ids.
+    pub async fn queue_bulk(&self, count: usize, at: chrono::DateTime<chrono::Utc>) -> Vec<String> {
+        let at = at.to_rfc3339();
+        let mut ids = Vec::new();
+        let mut mutations = Vec::new();
+        for n in 0..count {
+            let id = uuid::Uuid::now_v7().to_string();
+            let mut email = draft_json(&id, &format!("p{n}@acme.example.com"), "Q4 campaign");
+            email["status"] = json!("scheduled");
+            email["kind"] = json!("bulk");
+            email["schedule"] = json!({"at": at, "time_zone": "UTC"});
+            let key = uuid::Uuid::now_v7().to_string();
+            mutations.push(json!({"key": key, "made_at": at, "op": {"op": "put_email", "email": email}}));
+            ids.push(id);
+        }
+        for chunk in mutations.chunks(250) {
+            let res = self.post("/sync", Some(&json!({"version": 1, "mutations": chunk}))).await;
+            assert_eq!(res.status(), 200);
+        }
+        ids
     }
 
     /// Creates a draft and sends it now.
