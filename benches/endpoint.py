@@ -29,7 +29,7 @@ import urllib.request
 import uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ENDPOINT = os.path.join(ROOT, "target/server/endpoint")
+ENDPOINT = os.environ.get("ENDPOINT_BIN", os.path.join(ROOT, "target/server/endpoint"))
 BARE = os.path.join(ROOT, "target/server/examples/bare204")
 SMTP_SERVER = os.path.join(ROOT, "crates/endpoint/tests/support/smtp_server.py")
 WRK_SECONDS = int(os.environ.get("WRK_SECONDS", "10"))

@@ -25,6 +25,36 @@ pub struct Outgoing {
     pub bytes: Vec<u8>,
 }
 
+/// Whether a message's content may be handed over: opened by a task running beside the conversation with
+/// the relay (the scheduler marks the email In progress meanwhile), waited for just before the content goes.
+/// Asked again after the conversation, it gives the same answer.
+pub struct Gate {
+    opening: Option<tokio::task::JoinHandle<bool>>,
+    open: Option<bool>,
+}
+
+impl Gate {
+    /// A gate that opens when `opening` answers true.
+    pub fn new(opening: tokio::task::JoinHandle<bool>) -> Gate {
+        Gate { opening: Some(opening), open: None }
+    }
+
+    /// Waits for the answer (once; then it is kept).
+    pub async fn opened(&mut self) -> bool {
+        if let Some(open) = self.open {
+            return open;
+        }
+        let open = match self.opening.as_mut() {
+            // Polled by reference: a wait that is given up can be taken up again.
+            Some(opening) => opening.await.unwrap_or(false),
+            None => false,
+        };
+        self.opening = None;
+        self.open = Some(open);
+        open
+    }
+}
+
 /// What the receiving side said.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SendOutcome {
@@ -36,6 +66,8 @@ pub enum SendOutcome {
     Transient { reason: String },
     /// Cannot be sent as it is (the message could not be built or the transport is broken).
     Failed { reason: String },
+    /// The gate stayed closed: withdrawn before its content, nothing handed over.
+    Withdrawn,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,10 +102,12 @@ impl Transport {
         Ok(Transport::Smtp(SmtpPool::from_url(url)?))
     }
 
-    pub async fn send(&self, message: &Outgoing) -> SendOutcome {
+    /// Hands `message` over once `gate` opens.
+    pub async fn send(&self, message: &Outgoing, gate: &mut Gate) -> SendOutcome {
         match self {
-            Transport::Smtp(smtp) => match smtp.send(&message.envelope, &message.bytes).await {
+            Transport::Smtp(smtp) => match smtp.send(&message.envelope, &message.bytes, gate).await {
                 Ok(()) => SendOutcome::Delivered,
+                Err(PoolError::Withdrawn) => SendOutcome::Withdrawn,
                 Err(PoolError::Smtp(err)) if err.is_permanent() => SendOutcome::Bounced {
                     code: err.status().map(|c| code_number(&c.to_string())).unwrap_or(550),
                     text: std::error::Error::source(&err).map(|s| s.to_string()).unwrap_or_default(),
@@ -83,6 +117,7 @@ impl Transport {
                 }
                 Err(err) => SendOutcome::Transient { reason: err.to_string() },
             },
+            Transport::Outbox(_) if !gate.opened().await => SendOutcome::Withdrawn,
             Transport::Outbox(dir) => {
                 let path = dir.join(format!("{}.eml", message.message_id.replace(['/', '\\'], "_")));
                 let write = async {

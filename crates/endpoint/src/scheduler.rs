@@ -23,7 +23,7 @@ use tokio::time::Instant as Tick;
 use tokio_util::sync::CancellationToken;
 
 use crate::feed::Feed;
-use crate::mailer::{self, SendOutcome, Transport};
+use crate::mailer::{self, Gate, SendOutcome, Transport};
 use crate::store::{Kind, Store, StoreError, Tx};
 use crate::tracking::TrackingKeys;
 
@@ -84,7 +84,7 @@ pub struct Scheduler {
     in_flight: Arc<Semaphore>,
     /// Told when a message in flight is done, so the next one can go.
     freed: Notify,
-    outcomes: Outcomes,
+    writer: Writer,
 }
 
 /// What the scheduler keeps in memory between passes: the due emails it knows of, each user's next
@@ -96,6 +96,8 @@ struct Pacing {
     more: HashSet<UserId>,
     next_slot: HashMap<UserId, Tick>,
     retry: HashMap<EmailId, Retry>,
+    /// Emails picked and not yet done with: never picked twice, whatever a read of the due list says.
+    taken: HashSet<EmailId>,
 }
 
 #[derive(Clone, Copy)]
@@ -116,9 +118,9 @@ impl Scheduler {
         settings: SendSettings,
     ) -> Scheduler {
         let in_flight = Arc::new(Semaphore::new(settings.concurrency.max(1)));
-        let outcomes = Outcomes::start(store.clone(), feed.clone());
+        let writer = Writer::start(store.clone(), feed.clone(), settings.bounce_domain.clone());
         Scheduler {
-            outcomes,
+            writer,
             store,
             transport,
             keys,
@@ -167,14 +169,7 @@ impl Scheduler {
                 }
                 refresh_at = Tick::now() + REFRESH;
             }
-            let pause = match self.send_ready().await {
-                Ok(Some(pause)) => pause,
-                Ok(None) => Duration::ZERO,
-                Err(err) => {
-                    tracing::error!(error = %err, "scheduler pass failed");
-                    Duration::from_secs(1)
-                }
-            };
+            let pause = self.send_ready(&stop).unwrap_or(Duration::ZERO);
             let mut until = (Tick::now() + pause).min(refresh_at);
             if let Some(due) = next_due {
                 until = until.min(due);
@@ -201,7 +196,7 @@ impl Scheduler {
                  (interrupted) at the next start, never sent twice"
             );
         }
-        self.outcomes.flush().await;
+        self.writer.flush().await;
         tracing::info!("the scheduler stopped; emails not yet handed over stay Scheduled");
     }
 
@@ -217,13 +212,16 @@ impl Scheduler {
         let due = self.store.due_emails(now, DUE_PER_USER).await?;
         let next = self.store.next_due_millis().await?;
         let mut pacing = self.pacing.lock().expect("pacing lock");
-        pacing.due.clear();
+        let Pacing { due: queues, taken, more, .. } = &mut *pacing;
+        queues.clear();
         let mut counts: HashMap<UserId, u32> = HashMap::new();
         for (user, id) in due {
-            pacing.due.entry(user).or_default().push_back(id);
             *counts.entry(user).or_default() += 1;
+            if !taken.contains(&id) {
+                queues.entry(user).or_default().push_back(id);
+            }
         }
-        pacing.more = counts.into_iter().filter(|(_, n)| *n >= DUE_PER_USER).map(|(u, _)| u).collect();
+        *more = counts.into_iter().filter(|(_, n)| *n >= DUE_PER_USER).map(|(u, _)| u).collect();
         // Backoffs of emails no longer waiting (sent, edited, deleted) are forgotten.
         let waiting: HashSet<EmailId> = pacing.due.values().flatten().copied().collect();
         let tick = Tick::now();
@@ -235,30 +233,31 @@ impl Scheduler {
         Ok(next)
     }
 
-    /// Marks and hands over every email whose turn has come, as far as there is room in flight. Returns
-    /// how long until the next one's turn (`None`: at once).
-    async fn send_ready(self: &Arc<Self>) -> Result<Option<Duration>, StoreError> {
+    /// Starts sending every email whose turn has come, as far as there is room in flight: each is marked
+    /// and handed over by a task of its own, so marking one overlaps with the others' SMTP conversations.
+    /// Returns how long until the next one's turn (`None`: at once).
+    fn send_ready(self: &Arc<Self>, stop: &CancellationToken) -> Option<Duration> {
         let room = self.in_flight.available_permits();
         let (picked, wait) = self.pick(room);
         if picked.is_empty() {
-            return Ok(Some(wait.unwrap_or(REFRESH)));
+            return Some(wait.unwrap_or(REFRESH));
         }
-        let taken = picked.len();
-        for email in self.claim(picked).await? {
+        let started = picked.len();
+        for (user, id) in picked {
             let Ok(permit) = self.in_flight.clone().try_acquire_owned() else {
-                // Cannot happen (the room was counted with none taken since); send it next time.
-                self.release_unsent(email).await;
+                // Cannot happen (the room was counted with none taken since); it is picked again later.
+                self.pacing.lock().expect("pacing lock").taken.remove(&id);
                 continue;
             };
-            let this = Arc::clone(self);
+            let (this, stop) = (Arc::clone(self), stop.clone());
             tokio::spawn(async move {
-                let outcome = this.attempt(&email).await;
-                this.outcomes.send(email.owner, email.id, outcome).await;
+                this.send_one(user, id, &stop).await;
+                this.pacing.lock().expect("pacing lock").taken.remove(&id);
                 drop(permit);
                 this.freed.notify_one();
             });
         }
-        Ok(if taken == room { Some(REFRESH) } else { None })
+        if started == room { Some(REFRESH) } else { None }
     }
 
     /// Takes up to `room` emails whose turn has come (their user's slot is open, no backoff holds them),
@@ -267,7 +266,7 @@ impl Scheduler {
         let interval = Duration::from_secs_f64(1.0 / self.settings.per_user_rate.max(0.001));
         let now = Tick::now();
         let mut pacing = self.pacing.lock().expect("pacing lock");
-        let Pacing { due, next_slot, retry, .. } = &mut *pacing;
+        let Pacing { due, next_slot, retry, taken, .. } = &mut *pacing;
         let mut picked = Vec::new();
         let mut wait: Option<Duration> = None;
         let mut soonest = |at: Tick| {
@@ -302,6 +301,7 @@ impl Scheduler {
                 }
                 let id = queue.remove(position).expect("position in queue");
                 next_slot.insert(*user, slot.max(now - RATE_BURST) + interval);
+                taken.insert(id);
                 picked.push((*user, id));
                 progress = true;
             }
@@ -309,54 +309,41 @@ impl Scheduler {
         (picked, wait)
     }
 
-    /// Marks the picked emails In progress (or Failed when the recipient is suppressed), in one
-    /// transaction committed just before they are handed to SMTP. An email that is no longer Scheduled and
-    /// due (unscheduled, edited to later, deleted) is left alone. Returns the emails now being sent.
-    async fn claim(&self, picked: Vec<(UserId, EmailId)>) -> Result<Vec<Email>, StoreError> {
-        let now = Utc::now();
-        let mut tx = self.store.begin().await?;
-        let mut claimed = Vec::with_capacity(picked.len());
-        let mut changed: HashMap<UserId, u64> = HashMap::new();
-        for (user, id) in picked {
-            let Some(mut email): Option<Email> =
-                Store::get(&mut tx, user, Kind::Email, &id.to_string()).await?
-            else {
-                continue;
-            };
-            if !email.is_due(now) {
-                continue;
-            }
-            email
-                .transition(Status::InProgress, now, None)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            let suppressed = Store::suppression(&mut tx, user, email.recipient.as_str()).await?;
-            if let Some(why) = suppressed {
-                email
-                    .transition(Status::Failed, now, Some(format!("the recipient is suppressed ({why})")))
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                changed.insert(user, Store::put_email(&mut tx, &email).await?);
-                continue;
-            }
-            let domain = self.settings.bounce_domain.as_deref().unwrap_or(email.sender.domain()).to_string();
-            Store::remember_message_id(&mut tx, &format!("{}@{}", email.id, domain), user, email.id).await?;
-            changed.insert(user, Store::put_email(&mut tx, &email).await?);
-            claimed.push(email);
+    /// Marks, hands over and records one email whose turn has come, unless the endpoint is stopping.
+    async fn send_one(&self, user: UserId, id: EmailId, stop: &CancellationToken) {
+        if stop.is_cancelled() {
+            return;
         }
-        tx.commit().await?;
-        for (user, seq) in changed {
-            self.feed.changed(user, seq);
+        // The email as it is now, and its message, built while nothing is marked yet.
+        let email = match self.store.email(user, id).await {
+            Ok(Some(email)) if email.is_due(Utc::now()) => email,
+            Ok(_) => return,
+            Err(err) => return tracing::error!(email = %id, error = %err, "could not read an email to send"),
+        };
+        // Marked In progress while the relay is told its sender and recipients: the content goes only once
+        // the mark is committed, and the mark holds only if the email is still as it was read.
+        let writer = self.writer.clone();
+        let expected = email.clone();
+        let mut gate = Gate::new(tokio::spawn(async move {
+            match writer.mark(expected).await {
+                Ok(marked) => marked,
+                Err(err) => {
+                    tracing::error!(email = %id, error = %err, "could not mark an email for sending");
+                    false
+                }
+            }
+        }));
+        let outcome = self.attempt(&email, &mut gate).await;
+        if gate.opened().await
+            && let Some(outcome) = outcome
+        {
+            self.writer.outcome(user, id, outcome).await;
         }
-        Ok(claimed)
     }
 
-    /// Puts back an email marked In progress that was never handed over.
-    async fn release_unsent(&self, email: Email) {
-        self.outcomes.send(email.owner, email.id, Outcome::Release("not sent yet".into())).await;
-    }
-
-    /// One attempt: builds the message and hands it over. A transient failure becomes a release with a
-    /// backoff, or Failed once the attempts are used up.
-    async fn attempt(&self, email: &Email) -> Outcome {
+    /// One attempt: builds the message and hands it over once `gate` opens. A transient failure becomes a
+    /// release with a backoff, or Failed once the attempts are used up. `None` when it was withdrawn.
+    async fn attempt(&self, email: &Email, gate: &mut Gate) -> Option<Outcome> {
         let message = match mailer::build(
             email,
             &self.keys,
@@ -365,14 +352,15 @@ impl Scheduler {
             email.tracking_enabled(),
         ) {
             Ok(message) => message,
-            Err(err) => return self.done(email.id, Outcome::Failed(err.to_string())),
+            Err(err) => return Some(self.done(email.id, Outcome::Failed(err.to_string()))),
         };
-        let reason = match self.transport.send(&message).await {
-            SendOutcome::Delivered => return self.done(email.id, Outcome::Delivered),
+        let reason = match self.transport.send(&message, gate).await {
+            SendOutcome::Delivered => return Some(self.done(email.id, Outcome::Delivered)),
             SendOutcome::Bounced { code, text } => {
-                return self.done(email.id, Outcome::Bounced(bounce_of(code, &text)));
+                return Some(self.done(email.id, Outcome::Bounced(bounce_of(code, &text))));
             }
-            SendOutcome::Failed { reason } => return self.done(email.id, Outcome::Failed(reason)),
+            SendOutcome::Failed { reason } => return Some(self.done(email.id, Outcome::Failed(reason))),
+            SendOutcome::Withdrawn => return None,
             SendOutcome::Transient { reason } => reason,
         };
         let allowed = self.settings.attempts.max(1);
@@ -380,12 +368,12 @@ impl Scheduler {
         let made = pacing.retry.get(&email.id).map_or(0, |r| r.attempts) + 1;
         if made >= allowed {
             pacing.retry.remove(&email.id);
-            return Outcome::Failed(format!("gave up after {made} attempts: {reason}"));
+            return Some(Outcome::Failed(format!("gave up after {made} attempts: {reason}")));
         }
         let wait = self.settings.backoff.saturating_mul(1 << (made - 1).min(16));
         pacing.retry.insert(email.id, Retry { attempts: made, not_before: Tick::now() + wait });
         tracing::info!(email = %email.id, attempt = made, %reason, "transient failure, will retry");
-        Outcome::Release(format!("{reason} (attempt {made} of {allowed}; trying again)"))
+        Some(Outcome::Release(format!("{reason} (attempt {made} of {allowed}; trying again)")))
     }
 
     /// A final outcome: the email's backoff, if any, is over.
@@ -395,45 +383,73 @@ impl Scheduler {
     }
 }
 
-/// Send outcomes waiting to be written. One writer takes all that are queued and writes them in one
-/// transaction, so a fast relay is not held up by one commit per message. An outcome lost in a crash
-/// leaves its email In progress, which the next start marks Failed ("interrupted"), never sent again.
-struct Outcomes {
-    sender: mpsc::Sender<Written>,
+/// The scheduler's writes: emails to mark In progress (each just before its hand-off) and send outcomes.
+/// One writer takes everything waiting and writes it in one transaction (a group commit): a mark alone
+/// when sends are few, marks and outcomes together when many go at once, so the database keeps up with a
+/// fast relay without anything being marked ahead of its turn. An outcome lost in a crash leaves its email
+/// In progress, which the next start marks Failed ("interrupted"), never sent again.
+#[derive(Clone)]
+struct Writer {
+    sender: mpsc::Sender<Write>,
 }
 
-enum Written {
+/// Whether an email was marked In progress (and is to be handed over).
+type Marked = Result<bool, String>;
+
+enum Write {
+    /// Mark this email In progress if it is still as given; answered once committed.
+    Mark(Box<Email>, oneshot::Sender<Marked>),
     Outcome(UserId, EmailId, Outcome),
-    /// Answered once every outcome queued before it is committed.
+    /// Answered once everything queued before it is committed.
     Flush(oneshot::Sender<()>),
 }
 
-impl Outcomes {
-    fn start(store: Store, feed: Feed) -> Outcomes {
-        let (sender, mut receiver) = mpsc::channel::<Written>(4096);
+impl Writer {
+    fn start(store: Store, feed: Feed, bounce_domain: Option<String>) -> Writer {
+        let (sender, mut receiver) = mpsc::channel::<Write>(4096);
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(512);
             while receiver.recv_many(&mut batch, 512).await > 0 {
+                let now = Utc::now();
+                let mut marked: Vec<(oneshot::Sender<Marked>, bool)> = Vec::new();
                 let mut flushed = Vec::new();
                 let result = async {
                     let mut tx = store.begin().await?;
                     let mut changed: HashMap<UserId, u64> = HashMap::new();
                     for item in batch.drain(..) {
-                        match item {
-                            Written::Outcome(user, id, outcome) => {
-                                if let Some(seq) = record_outcome(&mut tx, user, id, outcome).await? {
-                                    changed.insert(user, seq);
-                                }
+                        let (user, seq) = match item {
+                            Write::Mark(expected, answer) => {
+                                let (sent, seq) =
+                                    mark_in(&mut tx, &expected, now, bounce_domain.as_deref()).await?;
+                                marked.push((answer, sent));
+                                (expected.owner, seq)
                             }
-                            Written::Flush(done) => flushed.push(done),
+                            Write::Outcome(user, id, outcome) => {
+                                (user, record_outcome(&mut tx, user, id, outcome).await?)
+                            }
+                            Write::Flush(done) => {
+                                flushed.push(done);
+                                continue;
+                            }
+                        };
+                        if let Some(seq) = seq {
+                            changed.insert(user, seq);
                         }
                     }
                     tx.commit().await?;
                     Ok::<_, StoreError>(changed)
                 };
                 match result.await {
-                    Ok(changed) => changed.into_iter().for_each(|(user, seq)| feed.changed(user, seq)),
-                    Err(err) => tracing::error!(error = %err, "could not record send outcomes"),
+                    Ok(changed) => {
+                        changed.into_iter().for_each(|(user, seq)| feed.changed(user, seq));
+                        for (answer, sent) in marked {
+                            let _ = answer.send(Ok(sent));
+                        }
+                    }
+                    // Nothing of the batch was written: its marks are refused (dropping their answers; those
+                    // emails stay Scheduled and are picked again), its outcomes are lost (their emails stay
+                    // In progress, and are marked Failed "interrupted" at the next start).
+                    Err(err) => tracing::error!(error = %err, "could not write the scheduler's changes"),
                 }
                 batch.clear();
                 flushed.into_iter().for_each(|done| {
@@ -441,22 +457,60 @@ impl Outcomes {
                 });
             }
         });
-        Outcomes { sender }
+        Writer { sender }
     }
 
-    async fn send(&self, user: UserId, id: EmailId, outcome: Outcome) {
-        if self.sender.send(Written::Outcome(user, id, outcome)).await.is_err() {
-            tracing::error!(email = %id, "the outcome writer stopped; the email stays In progress");
+    /// Marks an email In progress if it is still as `expected`; answers whether it is to be handed over.
+    async fn mark(&self, expected: Email) -> Marked {
+        let refused = || "the email could not be marked for sending".to_string();
+        let (answer, answered) = oneshot::channel();
+        self.sender.send(Write::Mark(Box::new(expected), answer)).await.map_err(|_| refused())?;
+        answered.await.map_err(|_| refused())?
+    }
+
+    async fn outcome(&self, user: UserId, id: EmailId, outcome: Outcome) {
+        if self.sender.send(Write::Outcome(user, id, outcome)).await.is_err() {
+            tracing::error!(email = %id, "the scheduler's writer stopped; the email stays In progress");
         }
     }
 
-    /// Waits until every outcome queued so far is written.
+    /// Waits until everything queued so far is written.
     async fn flush(&self) {
         let (done, written) = oneshot::channel();
-        if self.sender.send(Written::Flush(done)).await.is_ok() {
+        if self.sender.send(Write::Flush(done)).await.is_ok() {
             let _ = written.await;
         }
     }
+}
+
+/// Marks an email In progress inside `tx` (or Failed when the recipient is suppressed), when it is still
+/// as `expected` (read before its message was built) and due; one edited, unscheduled or deleted meanwhile
+/// is left alone. Returns whether it is to be handed over, and the change number written.
+async fn mark_in(
+    tx: &mut Tx,
+    expected: &Email,
+    now: chrono::DateTime<Utc>,
+    bounce_domain: Option<&str>,
+) -> Result<(bool, Option<u64>), StoreError> {
+    let (user, id) = (expected.owner, expected.id);
+    let Some(mut email): Option<Email> = Store::get(tx, user, Kind::Email, &id.to_string()).await? else {
+        return Ok((false, None));
+    };
+    if email != *expected || !email.is_due(now) {
+        return Ok((false, None));
+    }
+    email.transition(Status::InProgress, now, None).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let suppressed = Store::suppression(tx, user, email.recipient.as_str()).await?;
+    if let Some(why) = &suppressed {
+        email
+            .transition(Status::Failed, now, Some(format!("the recipient is suppressed ({why})")))
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    } else {
+        let domain = bounce_domain.unwrap_or(email.sender.domain()).to_string();
+        Store::remember_message_id(tx, &format!("{}@{}", email.id, domain), user, email.id).await?;
+    }
+    let seq = Store::put_email(tx, &email).await?;
+    Ok((suppressed.is_none(), Some(seq)))
 }
 
 /// Writes one send outcome inside `tx`. Returns the newest change number, or `None` when the email is gone.

@@ -13,9 +13,11 @@ use lettre::address::Envelope;
 use lettre::transport::smtp::Error;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
-use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt, Rset};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use tokio::net::TcpStream;
+
+use crate::mailer::Gate;
 
 /// How TLS is used, as the URL's scheme and `tls` parameter say.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,20 +91,26 @@ impl SmtpPool {
         })
     }
 
-    /// Sends one message on a pooled connection (opening one when none is idle). A connection that saw an
-    /// error is closed, never reused.
-    pub async fn send(&self, envelope: &Envelope, bytes: &[u8]) -> Result<(), PoolError> {
+    /// Sends one message on a pooled connection (opening one when none is idle). The content goes only once
+    /// `gate` opens; a closed gate withdraws the message before it (`RSET`). A connection that saw an error
+    /// is closed, never reused.
+    pub async fn send(&self, envelope: &Envelope, bytes: &[u8], gate: &mut Gate) -> Result<(), PoolError> {
         let mut connection = match self.take_idle().await {
             Some(connection) => connection,
             None => self.connect().await?,
         };
         let mut stage = Stage::Envelope;
         let sent =
-            tokio::time::timeout(self.timeout, transact(&mut connection, envelope, bytes, &mut stage)).await;
+            tokio::time::timeout(self.timeout, transact(&mut connection, envelope, bytes, gate, &mut stage))
+                .await;
         match sent {
             Ok(Ok(())) => {
                 self.put_back(connection);
                 Ok(())
+            }
+            Ok(Err(PoolError::Withdrawn)) => {
+                self.put_back(connection);
+                Err(PoolError::Withdrawn)
             }
             Ok(Err(err)) => {
                 connection.abort().await;
@@ -190,12 +198,13 @@ enum Stage {
     Content,
 }
 
-/// One message's SMTP transaction (`MAIL`, `RCPT` for each recipient, `DATA`, the content), keeping
-/// `stage` up to date so a lost answer can be told from a refusal.
+/// One message's SMTP transaction (`MAIL`, `RCPT` for each recipient, then — once `gate` opens — `DATA`
+/// and the content), keeping `stage` up to date so a lost answer can be told from a refusal.
 async fn transact(
     connection: &mut AsyncSmtpConnection,
     envelope: &Envelope,
     bytes: &[u8],
+    gate: &mut Gate,
     stage: &mut Stage,
 ) -> Result<(), PoolError> {
     let server = connection.server_info();
@@ -219,6 +228,10 @@ async fn transact(
     connection.command(Mail::new(envelope.from().cloned(), options)).await?;
     for recipient in envelope.to() {
         connection.command(Rcpt::new(recipient.clone(), Vec::new())).await?;
+    }
+    if !gate.opened().await {
+        connection.command(Rset).await?;
+        return Err(PoolError::Withdrawn);
     }
     connection.command(Data).await?;
     *stage = Stage::Content;
@@ -244,6 +257,9 @@ pub enum PoolError {
     /// The server cannot take this message as it is.
     #[error("{0}")]
     Unsupported(&'static str),
+    /// Withdrawn before its content, as the gate said: nothing was handed over.
+    #[error("withdrawn before its content")]
+    Withdrawn,
 }
 
 fn lettre_timeout() -> PoolError {

@@ -118,6 +118,30 @@ async fn after_a_crash_only_the_email_being_handed_over_is_failed_and_every_othe
     assert!(received.len() >= delivered, "{} received, {delivered} delivered", received.len());
 }
 
+#[tokio::test]
+async fn an_email_waiting_its_turn_in_a_campaign_can_still_be_deleted_and_is_never_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = SmtpServer::start(dir.path());
+    let endpoint = Endpoint::start(&dir.path().join("data"), Some(&smtp), &[]);
+    let api = Api::new(&endpoint, &endpoint.add_user("rep@seller.example.com"));
+    let ids = api.queue_bulk(100, chrono::Utc::now()).await;
+    wait_received(&smtp, 20).await;
+    // Due for seconds already, but not its turn yet at 20 a second: still the rep's to change.
+    let res = api
+        .http
+        .delete(format!("{}/api/v1/emails/{}", api.base, ids[90]))
+        .bearer_auth(&api.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let emails = settled(&api, Duration::from_secs(30)).await;
+    assert_eq!(count(&emails, "delivered"), 99);
+    let received = received_once(&smtp);
+    assert_eq!(received.len(), 99);
+    assert!(!received.contains(&"p90@acme.example.com".to_string()), "the deleted email was not sent");
+}
+
 /// A delivery status notification tied to `id` by its VERP address, about `addresses` (each refused with
 /// 5.1.1), in this order.
 fn report_about(id: &str, addresses: &[String]) -> String {
