@@ -1,22 +1,11 @@
 // The flows a rep does with emails, against the release build served by the real endpoint, with aiosmtpd as
 // the SMTP server: compose and send, schedule, a bounce, opens and clicks (human and scanner), offline
 // compose, and a bulk send to imported people.
-import { expect, test, type Page } from '@playwright/test';
-import { findUrl, header, newRep, renewToken, recipient, screenshotPath, signIn, underServiceWorker, waitForKept, waitForMessages } from './support/app';
+import { expect, test } from '@playwright/test';
+import { compose, findUrl, header, newRep, renewToken, recipient, screenshotPath, signIn, underServiceWorker, waitForKept, waitForMessages } from './support/app';
 
 const BROWSER_UA =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
-
-/** Writes an email in the compose screen (the body typed into the editor). */
-async function compose(page: Page, to: string, subject: string, body: string) {
-  await page.getByRole('link', { name: 'Compose' }).click();
-  await expect(page.getByRole('heading', { name: 'New email' })).toBeVisible();
-  await page.getByLabel('To', { exact: true }).fill(to);
-  await page.getByLabel('Subject').fill(subject);
-  const editor = page.getByRole('textbox', { name: 'Message' });
-  await editor.click();
-  await editor.pressSequentially(body);
-}
 
 test('compose and send: the SMTP server receives it and it appears under Sent › Delivered', async ({ page }) => {
   await signIn(page, newRep('send').token);
