@@ -342,7 +342,7 @@ test('opening the pixel and a link of the received message shows 1 view and 1 cl
   await expect(page.frameLocator('iframe.body-frame').getByRole('link', { name: 'See the pricing page' })).toBeVisible();
 });
 
-test('offline: 3 emails composed, the page reloaded, back online — exactly 3 messages reach the SMTP server', async ({ page, context }) => {
+test('offline: 3 emails and a task made, the page reloaded, back online — the badge counts 4 changes and exactly 3 messages reach the SMTP server', async ({ page, context }) => {
   await signIn(page, newRep('offline').token);
   await underServiceWorker(page);
   await context.setOffline(true);
@@ -350,19 +350,30 @@ test('offline: 3 emails composed, the page reloaded, back online — exactly 3 m
   for (const [i, address] of to.entries()) {
     await compose(page, address, `Offline ${i + 1}`, `Written on a train, ${i + 1}.`);
     await page.getByRole('button', { name: 'Send now' }).click();
-    await expect(page).toHaveURL(/\/emails\/sent\/delivered$/);
+    await expect(page.getByRole('heading', { name: 'New email' })).toHaveCount(0);
   }
-  await expect(page.getByTestId('sync-status')).toContainText('Offline');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tasks' }).click();
+  await page.getByRole('button', { name: 'New task' }).click();
+  await page.getByLabel('Title').fill('Call Ana from the train');
+  await page.getByRole('button', { name: 'Save task' }).click();
+  await expect(page.getByRole('button', { name: 'Call Ana from the train' })).toBeVisible();
+  // What the rep made, counted as they made it (each email is a put and a send in the outbox).
+  const badge = page.getByTestId('sync-status');
+  await expect(badge).toHaveText('Offline · 4 changes waiting');
   await page.reload();
+  await expect(badge).toHaveText('Offline · 4 changes waiting');
+  // The details, a click away.
+  await badge.click();
+  await expect(page.locator('#sync-details')).toContainText('Waiting to reach the endpoint: Emails: 3 · Tasks: 1');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Emails' }).click();
   await expect(page.getByRole('tab', { name: /^Pending 3$/ })).toBeVisible();
-  await expect(page.getByTestId('sync-status')).toContainText('6 changes waiting');
   await page.screenshot({ path: screenshotPath('offline-waiting'), fullPage: true });
   expect((await waitForMessages((r) => to.includes(r), 1, 1500)).length).toBe(0);
 
   await context.setOffline(false);
   const messages = await waitForMessages((r) => to.includes(r), 3);
   expect(messages.length).toBe(3);
-  await expect(page.getByTestId('sync-status')).toHaveText('Synced', { timeout: 20_000 });
+  await expect(badge).toHaveText('Synced', { timeout: 20_000 });
   await expect(page.getByRole('tab', { name: /^Sent 3$/ })).toBeVisible({ timeout: 20_000 });
   // Nothing more arrives later: each was sent once.
   await page.waitForTimeout(2000);
