@@ -357,7 +357,14 @@ pub fn ComposePage() -> impl IntoView {
                 match actions::save_email(state, email, then).await {
                     Ok(saved) => {
                         let _ = forget().await;
+                        // Sent now with no way to the endpoint: it waits, due, in its folder (Pending ›
+                        // Scheduled), and the rep is shown it there, not in Sent where it is not yet.
+                        let reachable =
+                            state.status.with_untracked(|s| s.online && s.error.is_none() && !s.unauthorized);
                         let text = match intent {
+                            Intent::SendNow if !reachable => {
+                                t_string!(i18n, compose.waiting_notice).to_string()
+                            }
                             Intent::SendNow => t_string!(i18n, compose.sent_notice).to_string(),
                             Intent::Schedule => t_string!(i18n, compose.scheduled_notice).to_string(),
                             Intent::SaveDraft => t_string!(i18n, compose.saved_notice).to_string(),
@@ -375,7 +382,7 @@ pub fn ComposePage() -> impl IntoView {
                                 let _ = actions::save_tasks(state, vec![task]).await;
                                 "/tasks/queue".to_string()
                             }
-                            (_, Intent::SendNow) => "/emails/sent/delivered".to_string(),
+                            (_, Intent::SendNow) if reachable => "/emails/sent/delivered".to_string(),
                             _ => format!("/emails/{}", saved.folder()),
                         };
                         navigate(&target, NavigateOptions::default());

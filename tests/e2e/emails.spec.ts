@@ -342,6 +342,43 @@ test('opening the pixel and a link of the received message shows 1 view and 1 cl
   await expect(page.frameLocator('iframe.body-frame').getByRole('link', { name: 'See the pricing page' })).toBeVisible();
 });
 
+test('offline Send now: compose lands where the email waits, which says “Waiting to send — offline”, and it moves to Sent by itself once online', async ({ page, context }) => {
+  await signIn(page, newRep('waiting').token);
+  await underServiceWorker(page);
+  await context.setOffline(true);
+  const to = recipient('wes');
+  await compose(page, to, 'Written on the train', 'Hi Wes.');
+  await page.getByRole('button', { name: 'Send now' }).click();
+  // Where the email is: Pending › Scheduled, said to be waiting to send, not scheduled for a time.
+  await expect(page).toHaveURL(/\/emails\/pending\/scheduled$/);
+  await expect(page.getByText('Waiting to send: it goes out when this device is back online.')).toBeVisible();
+  const row = page.getByRole('row', { name: /Written on the train/ });
+  await expect(row.locator('.status')).toHaveText('Waiting to send — offline');
+  await expect(row).not.toContainText('Scheduled');
+  await expect(row.locator('td.date')).toHaveText('');
+  await expect(row.getByRole('button', { name: 'Send now' })).toHaveCount(0);
+  await expect(row.getByRole('button', { name: 'Unschedule' })).toHaveCount(0);
+  await expect(row.getByRole('button', { name: 'Stop sending' })).toBeVisible();
+  // Its own page tells the same.
+  await row.getByRole('link', { name: 'Written on the train' }).click();
+  const headers = page.locator('dl.headers');
+  await expect(headers).toContainText('Waiting to send — offline');
+  await expect(headers).not.toContainText('Scheduled');
+  await expect(page.getByRole('button', { name: 'Send now' })).toHaveCount(0);
+  await page.goBack();
+  await expect(row).toBeVisible();
+  expect((await waitForMessages((r) => r === to, 1, 1000)).length, 'nothing goes out offline').toBe(0);
+
+  // Online: it goes out once, and leaves Pending for Sent › Delivered with nothing clicked.
+  await context.setOffline(false);
+  expect(await waitForMessages((r) => r === to, 1)).toHaveLength(1);
+  await expect(row).toHaveCount(0, { timeout: 20_000 });
+  await expect(page.getByRole('tab', { name: /^Pending 0$/ })).toBeVisible();
+  await expect(page.getByRole('tab', { name: /^Sent 1$/ })).toBeVisible();
+  await page.getByRole('tab', { name: /^Sent\b/ }).click();
+  await expect(page.getByRole('row', { name: /Written on the train/ }).locator('.status')).toHaveText('Delivered');
+});
+
 test('offline: 3 emails and a task made, the page reloaded, back online — the badge counts 4 changes and exactly 3 messages reach the SMTP server', async ({ page, context }) => {
   await signIn(page, newRep('offline').token);
   await underServiceWorker(page);
