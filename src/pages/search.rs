@@ -304,7 +304,7 @@ pub fn SearchPage() -> impl IntoView {
                         on:input=move |ev| draft.set(event_target_value(&ev))
                         aria-invalid=move || error_text().is_some().to_string()
                         aria-describedby="search-query-help"
-                        placeholder="campaign:\"Q4 launch\" viewed clicked -replied"
+                        placeholder=t_string!(i18n, search.placeholder)
                     />
                     <button type="submit" class="button primary">{t_string!(i18n, search.run).to_string()}</button>
                 </div>

@@ -1,6 +1,7 @@
 // Advanced search, end to end: the filter builder makes every kind of filter the text form has, alone and
 // after another row, keeping a row that is still being filled in (marked, and not applied) instead of
-// dropping it; and the builder alone writes the same search as the text form, field by field.
+// dropping it; the builder alone writes the same search as the text form, field by field; and the search
+// box shows a short placeholder, not a query that looks typed.
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { newRep, signIn } from './support/app';
 
@@ -189,4 +190,17 @@ test('the builder alone writes the same search as the text form, with every fiel
   }
   await expect(searchBox(page)).toHaveValue(text);
   await expect(page.getByText('This search uses OR or parentheses')).toHaveCount(0);
+});
+
+test('the empty search box shows a short placeholder, with the example written under it', async ({ page }) => {
+  await signIn(page, newRep('placeholder').token);
+  await page.goto('/search');
+  const box = searchBox(page);
+  await expect(box).toHaveValue('');
+  await expect(box).toHaveAttribute('placeholder', 'Type a search');
+  await expect(page.locator('#search-query-help')).toContainText('campaign:"Q4 launch" viewed clicked -replied');
+  await page.goto('/settings');
+  await page.getByLabel('Language').selectOption('pt-BR');
+  await page.goto('/search');
+  await expect(page.getByLabel('Pesquisa', { exact: true })).toHaveAttribute('placeholder', 'Digite uma pesquisa');
 });
