@@ -755,6 +755,10 @@ mod tests {
         ops.push(Operation::PutTask { task: Box::new(task.clone()) });
         ops.push(Operation::PutTask { task: Box::new(task) });
         assert_eq!(ops.len(), 8);
+        // An email action names its email; the email's content and other records are no action on one.
+        assert_eq!(ops[1].email_action_target(), Some(emails[0].id));
+        assert_eq!(ops[0].email_action_target(), None);
+        assert_eq!(ops[7].email_action_target(), None);
         let changed = changed_records(&ops);
         assert_eq!(
             changed,
