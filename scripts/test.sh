@@ -32,7 +32,7 @@ record cargo test -p command-center --target wasm32-unknown-unknown
 section "release build"
 scripts/build.sh
 
-# The build is 692 KB gzip (the goal, 350 KB, is not met): a change that makes it grow is seen here, and
+# The build is 700 KB gzip (the goal, 350 KB, is not met): a change that makes it grow is seen here, and
 # the budget is raised only on purpose (690 → 700 for drafts kept per email, the token renewal in Settings,
 # errors beside their field and the push that sets aside a change the endpoint refuses for good).
 section "size budget of the release build"

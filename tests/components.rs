@@ -2,7 +2,7 @@
 //! time zone, and the filter builder and the text form of a search are one query seen two ways.
 
 use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
-use command_center::components::filter_builder::{FilterBuilder, Row, query_of, rows_of};
+use command_center::components::filter_builder::{Field, FilterBuilder, Row, query_of, rows_of};
 use command_center::i18n::I18nContextProvider;
 use command_center::pages::TasksPage;
 use command_center::state::AppState;
@@ -94,24 +94,56 @@ fn the_builder_rows_and_the_text_form_round_trip() {
     }
     assert!(rows_of(&Query::parse("viewed OR replied").unwrap()).is_none());
     // A row still being written is left out, not an error.
-    let mut incomplete = Row::new(command_center::components::filter_builder::Field::Company);
+    let mut incomplete = Row::new(Field::Company);
     incomplete.text = "  ".into();
     assert_eq!(query_of(&[incomplete]), Query::everything());
 }
 
-#[wasm_bindgen_test]
-async fn a_change_in_the_builder_writes_the_text_form() {
+/// A filter builder of `rows` mounted in the page (with a cache of its own), the text it writes whenever a
+/// row changes, and what keeps it mounted.
+async fn mount_builder(
+    rows: RwSignal<Vec<Row>>,
+) -> (web_sys::HtmlElement, RwSignal<String>, Cache, impl Sized) {
     let cache = Cache::open(&format!("cc-builder-{}", js_sys::Math::random().to_bits())).await.unwrap();
     let state = AppState::new(cache.clone(), None, Settings { language: Some("en".into()), time_zone: None });
-    let rows = RwSignal::new(rows_of(&Query::parse("viewed clicked replied").unwrap()).unwrap());
     let written = RwSignal::new(String::new());
     let root = container();
-    let _mounted = leptos::mount::mount_to(root.clone(), move || {
+    let mounted = leptos::mount::mount_to(root.clone(), move || {
         provide_context(state);
         let on_change = Callback::new(move |q: Query| written.set(q.to_string()));
         view! { <I18nContextProvider enable_cookie=false><FilterBuilder rows=rows on_change=on_change /></I18nContextProvider> }
     });
     tick().await;
+    (root, written, cache, mounted)
+}
+
+#[wasm_bindgen_test]
+async fn a_row_still_being_filled_in_is_marked_with_its_reason_and_left_out_of_the_text() {
+    let rows = RwSignal::new(vec![Row::new(Field::Viewed), Row::new(Field::Campaign)]);
+    let (root, written, cache, _mounted) = mount_builder(rows).await;
+    let marked = root.query_selector_all(".condition.incomplete").unwrap();
+    assert_eq!(marked.length(), 1);
+    let value = root.query_selector("#cond-1-value").unwrap().unwrap();
+    assert_eq!(value.get_attribute("aria-invalid").as_deref(), Some("true"));
+    assert_eq!(value.get_attribute("aria-describedby").as_deref(), Some("cond-1-why"));
+    let why = root.query_selector("#cond-1-why").unwrap().unwrap().text_content().unwrap();
+    assert_eq!(why, "Not applied yet: fill it in or remove it.");
+    // Filled in: complete, unmarked, and in the text after the first row.
+    let input: web_sys::HtmlInputElement = value.unchecked_into();
+    input.set_value("Q4 launch");
+    input.dispatch_event(&web_sys::Event::new("change").unwrap()).unwrap();
+    tick().await;
+    assert_eq!(written.get_untracked(), r#"viewed campaign:"Q4 launch""#);
+    assert_eq!(root.query_selector_all(".condition.incomplete").unwrap().length(), 0);
+    let value = root.query_selector("#cond-1-value").unwrap().unwrap();
+    assert_eq!(value.get_attribute("aria-invalid"), None);
+    cache.delete().await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_change_in_the_builder_writes_the_text_form() {
+    let rows = RwSignal::new(rows_of(&Query::parse("viewed clicked replied").unwrap()).unwrap());
+    let (root, written, cache, _mounted) = mount_builder(rows).await;
     // "not" on the third row (replied): the text says -replied.
     let nots = root.query_selector_all(".condition input[type=checkbox]").unwrap();
     assert_eq!(nots.length(), 3);

@@ -4,16 +4,34 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{TimeDelta, Utc};
+use chrono::TimeDelta;
+use domain::sync::Changed;
 use domain::{Campaign, CampaignId, EmailId, Folder, Person, PersonId, QuickAction, Status};
 use leptos::prelude::*;
 
 use super::labels;
 use crate::i18n::*;
 use crate::storage::{EmailRecord, SortKey};
+use crate::sync::SyncStatus;
 
 /// An email In progress for longer than this is stuck, and says so.
 pub const STUCK_AFTER: TimeDelta = TimeDelta::minutes(5);
+
+/// What a due email (`Email::is_due`: sent now, not yet gone) is doing, as far as this device knows: still
+/// in its outbox while the browser is offline ("Waiting to send — offline") or while sync fails ("Waiting
+/// to send"), else on its way ("Sending…": the endpoint has it, or is being given it now). Said where the
+/// folder's name would be, on its row and its page.
+pub fn due_status(i18n: leptos_i18n::I18nContext<Locale>, status: &SyncStatus, id: EmailId) -> String {
+    let queued = status.waiting.contains(&Changed::Email(id));
+    if queued && !status.online {
+        t_string!(i18n, list.waiting_offline)
+    } else if queued && (status.error.is_some() || status.unauthorized) {
+        t_string!(i18n, list.waiting_to_send)
+    } else {
+        t_string!(i18n, list.sending)
+    }
+    .to_string()
+}
 
 /// One row as shown.
 #[derive(Clone, Debug, PartialEq)]
@@ -171,7 +189,10 @@ fn EmailRow(
     let e = &row.record.engagement;
     let id = email.id;
     let at = email.folder_instant();
-    let stuck = email.status == Status::InProgress && Utc::now() - at > STUCK_AFTER;
+    let now = state.now();
+    let stuck = email.status == Status::InProgress && now - at > STUCK_AFTER;
+    // Sent now and not gone yet: on its way, not scheduled (no time of its own to show).
+    let due = email.is_due(now);
     // A row's words are written once: a change of language draws the rows again (the list's key has the
     // language in it), so only the selection stays reactive.
     let text = untrack(|| {
@@ -192,11 +213,16 @@ fn EmailRow(
             raw: labels::raw_counts(i18n, e),
             date: crate::format::date_time(at, locale, &zone),
             date_long: crate::format::date_time_long(at, locale, &zone),
-            actions: email.quick_actions().into_iter().map(|a| (a, labels::action(i18n, a))).collect(),
+            actions: email.quick_actions(now).into_iter().map(|a| (a, labels::action(i18n, a))).collect(),
         }
     });
     let reason = email.status_reason.clone();
     let status_class = format!("status status-{}", email.folder().sub_slug());
+    let folder_status = text.status;
+    let status_words = move || match due {
+        true => state.status.with(|s| due_status(i18n, s, id)),
+        false => folder_status.clone(),
+    };
     let some = [e.views_human > 0, e.clicks_human > 0, e.replies > 0];
     let [views, clicks, replies] = text.counts;
     let buttons = text
@@ -236,7 +262,7 @@ fn EmailRow(
             </td>
             <td class="campaign">{row.campaign.unwrap_or_default()}</td>
             <td class="engagement" title=text.raw>
-                <span class=status_class>{text.status}</span>
+                <span class=status_class>{status_words}</span>
                 <span class="counts">
                     <span class:some=some[0]>{views}</span>
                     <span class:some=some[1]>{clicks}</span>
@@ -244,7 +270,7 @@ fn EmailRow(
                 </span>
             </td>
             <td class="date">
-                <time datetime=at.to_rfc3339() title=text.date_long>{text.date}</time>
+                {(!due).then(|| view! { <time datetime=at.to_rfc3339() title=text.date_long>{text.date}</time> })}
             </td>
             <td class="actions">{buttons}</td>
         </tr>

@@ -1,211 +1,18 @@
 //! The filter builder: one row per condition of a search (a field, its value, and "not"), for everything
 //! the domain's query model has. Its rows and the text form are two views of one [`Query`]: a change on
-//! either side is written to the other through [`Query::conditions`] and [`Query::from_conditions`].
+//! either side is written to the other through `domain::search::builder` ([`query_of`], [`follow`]). A
+//! row still being filled in stays, marked as such (visibly, and `aria-invalid` with the reason for
+//! assistive technology), and is left out of the search until it is complete.
 
-use chrono::NaiveDate;
-use domain::search::{Condition, Count, DateField, DateRange, Filter, Query};
+use domain::search::Query;
+use domain::search::builder::{Entry, Incomplete};
+pub use domain::search::builder::{Field, Row, Times, follow, query_of, rows_of};
 use domain::{Folder, MainTab};
 use leptos::prelude::*;
 
 use crate::components::labels;
+use crate::format::{input_date, parse_input_date};
 use crate::i18n::*;
-
-/// What a row is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Field {
-    Campaign,
-    CampaignId,
-    Folder,
-    Tab,
-    Status,
-    Viewed,
-    Clicked,
-    Replied,
-    Created,
-    Sent,
-    Scheduled,
-    Failed,
-    Name,
-    Company,
-    Domain,
-    Tag,
-    Subject,
-}
-
-impl Field {
-    /// The fields offered for a new row, in the order the menu lists them.
-    pub const OFFERED: [Field; 15] = [
-        Field::Campaign,
-        Field::Folder,
-        Field::Tab,
-        Field::Viewed,
-        Field::Clicked,
-        Field::Replied,
-        Field::Created,
-        Field::Sent,
-        Field::Scheduled,
-        Field::Failed,
-        Field::Name,
-        Field::Company,
-        Field::Domain,
-        Field::Tag,
-        Field::Subject,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Field::Campaign => "campaign",
-            Field::CampaignId => "campaign_id",
-            Field::Folder => "folder",
-            Field::Tab => "tab",
-            Field::Status => "status",
-            Field::Viewed => "viewed",
-            Field::Clicked => "clicked",
-            Field::Replied => "replied",
-            Field::Created => "created",
-            Field::Sent => "sent",
-            Field::Scheduled => "scheduled",
-            Field::Failed => "failed",
-            Field::Name => "name",
-            Field::Company => "company",
-            Field::Domain => "domain",
-            Field::Tag => "tag",
-            Field::Subject => "subject",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<Field> {
-        [Field::CampaignId, Field::Status].into_iter().chain(Field::OFFERED).find(|f| f.key() == key)
-    }
-
-    fn date_field(self) -> Option<DateField> {
-        match self {
-            Field::Created => Some(DateField::Created),
-            Field::Sent => Some(DateField::Sent),
-            Field::Scheduled => Some(DateField::Scheduled),
-            Field::Failed => Some(DateField::Failed),
-            _ => None,
-        }
-    }
-}
-
-/// How often, for viewed / clicked / replied.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Times {
-    Yes,
-    No,
-    AtLeast(u32),
-}
-
-/// One row of the builder, as the form holds it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Row {
-    pub negated: bool,
-    pub field: Field,
-    /// The text, campaign name, folder slug or status name.
-    pub text: String,
-    pub times: Times,
-    pub from: String,
-    pub before: String,
-}
-
-impl Row {
-    pub fn new(field: Field) -> Row {
-        let text = match field {
-            Field::Folder => Folder::Delivered.to_string(),
-            Field::Tab => MainTab::Sent.slug().to_string(),
-            _ => String::new(),
-        };
-        Row { negated: false, field, text, times: Times::Yes, from: String::new(), before: String::new() }
-    }
-
-    /// The row of a condition.
-    pub fn of(condition: &Condition) -> Row {
-        let mut row = Row::new(Field::Subject);
-        row.negated = condition.negated;
-        let times = |count: Count| match count {
-            Count::Yes => Times::Yes,
-            Count::No => Times::No,
-            Count::AtLeast(n) => Times::AtLeast(n),
-        };
-        let day = |d: Option<NaiveDate>| d.map(crate::format::input_date).unwrap_or_default();
-        match &condition.filter {
-            Filter::CampaignName(name) => (row.field, row.text) = (Field::Campaign, name.clone()),
-            Filter::CampaignId(id) => (row.field, row.text) = (Field::CampaignId, id.to_string()),
-            Filter::Folder(folder) => (row.field, row.text) = (Field::Folder, folder.to_string()),
-            Filter::Tab(tab) => (row.field, row.text) = (Field::Tab, tab.slug().to_string()),
-            Filter::Status(status) => {
-                row.field = Field::Status;
-                row.text = Folder::of(*status).to_string();
-            }
-            Filter::Viewed(c) => (row.field, row.times) = (Field::Viewed, times(*c)),
-            Filter::Clicked(c) => (row.field, row.times) = (Field::Clicked, times(*c)),
-            Filter::Replied(c) => (row.field, row.times) = (Field::Replied, times(*c)),
-            Filter::Date(field, range) => {
-                row.field = match field {
-                    DateField::Created => Field::Created,
-                    DateField::Sent => Field::Sent,
-                    DateField::Scheduled => Field::Scheduled,
-                    DateField::Failed => Field::Failed,
-                };
-                row.from = day(range.from);
-                row.before = day(range.before);
-            }
-            Filter::Name(t) => (row.field, row.text) = (Field::Name, t.clone()),
-            Filter::Company(t) => (row.field, row.text) = (Field::Company, t.clone()),
-            Filter::Domain(t) => (row.field, row.text) = (Field::Domain, t.clone()),
-            Filter::Tag(t) => (row.field, row.text) = (Field::Tag, t.clone()),
-            Filter::Subject(t) => (row.field, row.text) = (Field::Subject, t.clone()),
-        }
-        row
-    }
-
-    /// The condition the row stands for, or `None` while it is incomplete (no text yet, say).
-    pub fn condition(&self) -> Option<Condition> {
-        let count = match self.times {
-            Times::Yes => Count::Yes,
-            Times::No => Count::No,
-            Times::AtLeast(n) => Count::AtLeast(n.max(1)),
-        };
-        let text = self.text.trim().to_string();
-        let filter = match self.field {
-            Field::Viewed => Filter::Viewed(count),
-            Field::Clicked => Filter::Clicked(count),
-            Field::Replied => Filter::Replied(count),
-            Field::Folder => Filter::Folder(text.parse().ok()?),
-            Field::Status => Filter::Status(text.parse::<Folder>().ok()?.status()),
-            Field::Tab => Filter::Tab(MainTab::ALL.into_iter().find(|t| t.slug() == text)?),
-            Field::CampaignId => Filter::CampaignId(text.parse().ok()?),
-            date if date.date_field().is_some() => {
-                let parse = crate::format::parse_input_date;
-                let range = DateRange { from: parse(&self.from), before: parse(&self.before) };
-                if range.from.is_none() && range.before.is_none() {
-                    return None;
-                }
-                Filter::Date(date.date_field()?, range)
-            }
-            _ if text.is_empty() => return None,
-            Field::Campaign => Filter::CampaignName(text),
-            Field::Name => Filter::Name(text),
-            Field::Company => Filter::Company(text),
-            Field::Domain => Filter::Domain(text),
-            Field::Tag => Filter::Tag(text),
-            _ => Filter::Subject(text),
-        };
-        Some(Condition { negated: self.negated, filter })
-    }
-}
-
-/// The rows of a query, when it fits the builder.
-pub fn rows_of(query: &Query) -> Option<Vec<Row>> {
-    query.conditions().map(|conditions| conditions.iter().map(Row::of).collect())
-}
-
-/// The query the rows make (incomplete rows left out).
-pub fn query_of(rows: &[Row]) -> Query {
-    let conditions: Vec<Condition> = rows.iter().filter_map(Row::condition).collect();
-    Query::from_conditions(&conditions)
-}
 
 fn field_label(i18n: leptos_i18n::I18nContext<Locale>, field: Field) -> String {
     match field {
@@ -249,8 +56,12 @@ pub fn FilterBuilder(rows: RwSignal<Vec<Row>>, on_change: Callback<Query>) -> im
             {move || rows.get().into_iter().enumerate().map(|(i, row)| {
                 let id = format!("cond-{i}");
                 let field = row.field;
-                let value_editor = match field {
-                    Field::Viewed | Field::Clicked | Field::Replied => {
+                let incomplete = row.condition().err();
+                // What marks a value as not applied yet, for assistive technology: the reason beside it.
+                let invalid = incomplete.is_some().then_some("true");
+                let why = incomplete.map(|_| format!("{id}-why"));
+                let value_editor = match field.entry() {
+                    Entry::Times => {
                         let at_least = match row.times { Times::AtLeast(n) => n, _ => 2 };
                         let choice = match row.times { Times::Yes => "yes", Times::No => "no", Times::AtLeast(_) => "at_least" };
                         view! {
@@ -272,37 +83,52 @@ pub fn FilterBuilder(rows: RwSignal<Vec<Row>>, on_change: Callback<Query>) -> im
                             })}
                         }.into_any()
                     }
-                    Field::Folder | Field::Status => view! {
-                        <label class="visually-hidden" for=format!("{id}-value")>{move || field_label(i18n, field)}</label>
-                        <select id=format!("{id}-value") prop:value=row.text.clone() on:change=move |ev| { let v = event_target_value(&ev); edit(i, Box::new(move |r| r.text = v.clone())); }>
-                            {Folder::ALL.into_iter().map(|f| view! { <option value=f.to_string()>{format!("{} › {}", labels::main_tab(i18n, f.main_tab()), labels::folder(i18n, f))}</option> }).collect_view()}
-                        </select>
-                    }.into_any(),
-                    Field::Tab => view! {
-                        <label class="visually-hidden" for=format!("{id}-value")>{move || field_label(i18n, field)}</label>
-                        <select id=format!("{id}-value") prop:value=row.text.clone() on:change=move |ev| { let v = event_target_value(&ev); edit(i, Box::new(move |r| r.text = v.clone())); }>
-                            {MainTab::ALL.into_iter().map(|t| view! { <option value=t.slug()>{labels::main_tab(i18n, t)}</option> }).collect_view()}
-                        </select>
-                    }.into_any(),
-                    Field::Created | Field::Sent | Field::Scheduled | Field::Failed => view! {
-                        <label for=format!("{id}-from")>{t_string!(i18n, filters.from).to_string()}</label>
-                        <input id=format!("{id}-from") type="date" prop:value=row.from.clone() on:change=move |ev| { let v = event_target_value(&ev); edit(i, Box::new(move |r| r.from = v.clone())); } />
-                        <label for=format!("{id}-before")>{t_string!(i18n, filters.before).to_string()}</label>
-                        <input id=format!("{id}-before") type="date" prop:value=row.before.clone() on:change=move |ev| { let v = event_target_value(&ev); edit(i, Box::new(move |r| r.before = v.clone())); } />
-                    }.into_any(),
-                    _ => {
+                    Entry::Choice => {
+                        let options = if field == Field::Tab {
+                            MainTab::ALL.into_iter().map(|t| (t.slug().to_string(), labels::main_tab(i18n, t))).collect::<Vec<_>>()
+                        } else {
+                            Folder::ALL.into_iter().map(|f| (f.to_string(), format!("{} › {}", labels::main_tab(i18n, f.main_tab()), labels::folder(i18n, f)))).collect()
+                        };
+                        view! {
+                            <label class="visually-hidden" for=format!("{id}-value")>{field_label(i18n, field)}</label>
+                            <select id=format!("{id}-value") prop:value=row.text.clone() on:change=move |ev| { let v = event_target_value(&ev); edit(i, Box::new(move |r| r.text = v.clone())); }>
+                                {options.into_iter().map(|(value, label)| view! { <option value=value>{label}</option> }).collect_view()}
+                            </select>
+                        }.into_any()
+                    }
+                    Entry::Dates => {
+                        let day = |d: Option<chrono::NaiveDate>| d.map(input_date).unwrap_or_default();
+                        view! {
+                            <label for=format!("{id}-from")>{t_string!(i18n, filters.from).to_string()}</label>
+                            <input id=format!("{id}-from") type="date" prop:value=day(row.from) aria-invalid=invalid aria-describedby=why.clone()
+                                on:change=move |ev| { let v = parse_input_date(&event_target_value(&ev)); edit(i, Box::new(move |r| r.from = v)); } />
+                            <label for=format!("{id}-before")>{t_string!(i18n, filters.before).to_string()}</label>
+                            <input id=format!("{id}-before") type="date" prop:value=day(row.before) aria-invalid=invalid aria-describedby=why.clone()
+                                on:change=move |ev| { let v = parse_input_date(&event_target_value(&ev)); edit(i, Box::new(move |r| r.before = v)); } />
+                        }.into_any()
+                    }
+                    Entry::Text => {
                         let list = (field == Field::Campaign).then_some("campaign-names");
                         view! {
-                            <label class="visually-hidden" for=format!("{id}-value")>{move || field_label(i18n, field)}</label>
-                            <input id=format!("{id}-value") type="text" list=list prop:value=row.text.clone() on:change=move |ev| {
+                            <label class="visually-hidden" for=format!("{id}-value")>{field_label(i18n, field)}</label>
+                            <input id=format!("{id}-value") type="text" list=list prop:value=row.text.clone() aria-invalid=invalid aria-describedby=why.clone() on:change=move |ev| {
                                 let v = event_target_value(&ev);
                                 edit(i, Box::new(move |r| r.text = v.clone()));
                             } />
                         }.into_any()
                     }
                 };
+                // Why the row is not applied yet, or what an open date range means.
+                let note = match incomplete {
+                    Some(Incomplete::Value) => t_string!(i18n, filters.incomplete),
+                    Some(Incomplete::EmptyRange) => t_string!(i18n, filters.empty_range),
+                    None if field.entry() == Entry::Dates && row.from.is_none() && row.before.is_none() => {
+                        t_string!(i18n, filters.any_date)
+                    }
+                    None => "",
+                };
                 view! {
-                    <div class="condition" data-field=field.key()>
+                    <div class="condition" class:incomplete=incomplete.is_some() data-field=field.key()>
                         <label class="chip">
                             <input type="checkbox" prop:checked=row.negated on:change=move |ev| { let v = event_target_checked(&ev); edit(i, Box::new(move |r| r.negated = v)); } />
                             {t_string!(i18n, filters.not).to_string()}
@@ -319,6 +145,7 @@ pub fn FilterBuilder(rows: RwSignal<Vec<Row>>, on_change: Callback<Query>) -> im
                             }).collect_view()}
                         </select>
                         {value_editor}
+                        <span class="note" class:why=incomplete.is_some() id=format!("{id}-why")>{note}</span>
                         <button type="button" class="quick" aria-label=t_string!(i18n, filters.remove) on:click=move |_| {
                             rows.update(|r| { if i < r.len() { r.remove(i); } });
                             changed();

@@ -74,6 +74,7 @@ pub fn action(i18n: I18n, action: QuickAction) -> String {
         QuickAction::Delete => t_string!(i18n, actions.delete),
         QuickAction::SendNow => t_string!(i18n, actions.send_now),
         QuickAction::Unschedule => t_string!(i18n, actions.unschedule),
+        QuickAction::StopSending => t_string!(i18n, actions.stop_sending),
         QuickAction::Retry => t_string!(i18n, actions.retry),
         QuickAction::FollowUp => t_string!(i18n, actions.follow_up),
         QuickAction::CreateTask => t_string!(i18n, actions.create_task),
@@ -90,7 +91,7 @@ pub fn action_done(i18n: I18n, action: QuickAction, n: usize) -> String {
         QuickAction::Unarchive => t_string!(i18n, done.unarchived, count),
         QuickAction::Delete => t_string!(i18n, done.deleted, count),
         QuickAction::SendNow => t_string!(i18n, done.sending, count),
-        QuickAction::Unschedule => t_string!(i18n, done.unscheduled, count),
+        QuickAction::Unschedule | QuickAction::StopSending => t_string!(i18n, done.unscheduled, count),
         QuickAction::Retry => t_string!(i18n, done.retrying, count),
         QuickAction::Edit | QuickAction::FollowUp | QuickAction::CreateTask => {
             t_string!(i18n, done.saved, count)

@@ -57,6 +57,18 @@ pub struct Form {
     pub zone: String,
 }
 
+/// The fields a rep can type into before the form is filled (the body's editor waits for it).
+const TYPED_EARLY: [fn(&mut Form) -> &mut String; 8] = [
+    |f| &mut f.to,
+    |f| &mut f.cc,
+    |f| &mut f.subject,
+    |f| &mut f.campaign,
+    |f| &mut f.new_campaign,
+    |f| &mut f.date,
+    |f| &mut f.time,
+    |f| &mut f.zone,
+];
+
 /// What the rep asked the form to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Intent {
@@ -136,6 +148,8 @@ pub fn ComposePage() -> impl IntoView {
     let errors = RwSignal::new(Errors::default());
     let ready = RwSignal::new(false);
     let loaded: RwSignal<Option<Form>> = RwSignal::new(None);
+    // Which fill of the form is the latest: only it fills the form.
+    let loads = StoredValue::new(0u32);
     let editor_html = RwSignal::new(String::new());
     let schedule_open = RwSignal::new(false);
     let busy = RwSignal::new(false);
@@ -156,6 +170,9 @@ pub fn ComposePage() -> impl IntoView {
         let to = query.with(|q| q.get("to"));
         let key = key.get();
         let cache = state.cache();
+        let started = form.get_untracked();
+        let this_load = loads.get_value() + 1;
+        loads.set_value(this_load);
         leptos::task::spawn_local(async move {
             ready.set(false);
             let zone = state.time_zone();
@@ -209,8 +226,19 @@ pub fn ComposePage() -> impl IntoView {
                     next.zone = zone;
                 }
             }
+            // A newer fill (another email, opened meanwhile) has the form.
+            if loads.get_value() != this_load {
+                return;
+            }
             editor_html.set(next.html.clone());
             loaded.set(Some(next.clone()));
+            // What the rep typed while this was read is theirs: it stays (and is kept as they go on).
+            let (mut typed, mut started) = (form.get_untracked(), started);
+            for field in TYPED_EARLY {
+                if field(&mut typed) != field(&mut started) {
+                    *field(&mut next) = field(&mut typed).clone();
+                }
+            }
             form.set(next);
             ready.set(true);
         });
@@ -357,7 +385,14 @@ pub fn ComposePage() -> impl IntoView {
                 match actions::save_email(state, email, then).await {
                     Ok(saved) => {
                         let _ = forget().await;
+                        // Sent now with no way to the endpoint: it waits, due, in its folder (Pending ›
+                        // Scheduled), and the rep is shown it there, not in Sent where it is not yet.
+                        let reachable =
+                            state.status.with_untracked(|s| s.online && s.error.is_none() && !s.unauthorized);
                         let text = match intent {
+                            Intent::SendNow if !reachable => {
+                                t_string!(i18n, compose.waiting_notice).to_string()
+                            }
                             Intent::SendNow => t_string!(i18n, compose.sent_notice).to_string(),
                             Intent::Schedule => t_string!(i18n, compose.scheduled_notice).to_string(),
                             Intent::SaveDraft => t_string!(i18n, compose.saved_notice).to_string(),
@@ -375,7 +410,7 @@ pub fn ComposePage() -> impl IntoView {
                                 let _ = actions::save_tasks(state, vec![task]).await;
                                 "/tasks/queue".to_string()
                             }
-                            (_, Intent::SendNow) => "/emails/sent/delivered".to_string(),
+                            (_, Intent::SendNow) if reachable => "/emails/sent/delivered".to_string(),
                             _ => format!("/emails/{}", saved.folder()),
                         };
                         navigate(&target, NavigateOptions::default());

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::components::body_frame::BodyFrame;
+use crate::components::email_list::due_status;
 use crate::components::follow_up::FollowUpButton;
 use crate::components::labels;
 use crate::i18n::*;
@@ -132,7 +133,8 @@ pub fn EmailPage() -> impl IntoView {
                         let engagement = record.engagement.clone();
                         let raw_engagement = engagement.clone();
                         let email_id = email.id;
-                        let buttons = email.quick_actions().into_iter().map(|action| {
+                        let due = email.is_due(state.now());
+                        let buttons = email.quick_actions(state.now()).into_iter().map(|action| {
                             let navigate = navigate.clone();
                             view! {
                                 <button
@@ -168,7 +170,10 @@ pub fn EmailPage() -> impl IntoView {
                                     {campaign.map(|c| view! { <dt>{t_string!(i18n, list.campaign).to_string()}</dt><dd>{c}</dd> })}
                                     <dt>{t_string!(i18n, list.status).to_string()}</dt>
                                     <dd>
-                                        <span class=format!("status status-{}", folder.sub_slug())>{move || labels::folder(i18n, folder)}</span>
+                                        <span class=format!("status status-{}", folder.sub_slug())>{move || match due {
+                                            true => state.status.with(|s| due_status(i18n, s, email_id)),
+                                            false => labels::folder(i18n, folder),
+                                        }}</span>
                                         {email.status_reason.clone().map(|r| view! { <span class="reason">{r}</span> })}
                                     </dd>
                                     <dt>{t_string!(i18n, email.engagement).to_string()}</dt>
@@ -176,7 +181,7 @@ pub fn EmailPage() -> impl IntoView {
                                         {move || labels::human_counts(i18n, &engagement).join(" · ")}
                                         <span class="raw">{move || labels::raw_counts(i18n, &raw_engagement)}</span>
                                     </dd>
-                                    {email.schedule.as_ref().filter(|_| email.status == domain::Status::Scheduled).map(|s| { let at = s.at; let when = when.clone(); view! {
+                                    {email.schedule.as_ref().filter(|_| email.status == domain::Status::Scheduled && !due).map(|s| { let at = s.at; let when = when.clone(); view! {
                                         <dt>{t_string!(i18n, list.scheduled_for).to_string()}</dt><dd>{move || when(at)}</dd>
                                     }})}
                                 </dl>

@@ -102,7 +102,7 @@ fn operation(action: QuickAction, email: EmailId) -> Operation {
         QuickAction::Unarchive => Operation::Unarchive { email },
         QuickAction::Delete => Operation::DeleteEmail { email },
         QuickAction::SendNow => Operation::SendNow { email },
-        QuickAction::Unschedule => Operation::Unschedule { email },
+        QuickAction::Unschedule | QuickAction::StopSending => Operation::Unschedule { email },
         QuickAction::Retry => Operation::Retry { email },
         QuickAction::Edit | QuickAction::FollowUp | QuickAction::CreateTask => {
             Operation::MarkSuccess { email }
@@ -241,7 +241,7 @@ pub fn EmailsPage() -> impl IntoView {
         shown.with(|rows| {
             let mut offered: Option<Vec<QuickAction>> = None;
             for row in rows.iter().filter(|r| selected.with(|s| s.contains(&r.record.email.id))) {
-                let mine = row.record.email.quick_actions();
+                let mine = row.record.email.quick_actions(state.now());
                 offered = Some(match offered {
                     None => mine,
                     Some(o) => o.into_iter().filter(|a| mine.contains(a)).collect(),

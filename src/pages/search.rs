@@ -14,7 +14,7 @@ use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::components::email_list::{EmailList, rows};
-use crate::components::filter_builder::{FilterBuilder, Row, rows_of};
+use crate::components::filter_builder::{FilterBuilder, Row, follow};
 use crate::components::labels;
 use crate::i18n::*;
 use crate::pages::emails::{PAGE_SIZE, run_action};
@@ -69,12 +69,13 @@ pub fn SearchPage() -> impl IntoView {
     // No folder page to wait for here: the index may be built at once.
     state.settled.set(true);
 
-    // The URL is the truth: the text field and the builder follow it.
+    // The URL is the truth: the text field and the builder follow it (a row still being filled in, which
+    // the text does not carry, stays).
     Effect::new(move |_| {
         let t = text.get();
         draft.set(t.clone());
         if let Ok(query) = Query::parse(&t)
-            && let Some(rows) = rows_of(&query)
+            && let Some(rows) = follow(&builder_rows.get_untracked(), &query)
         {
             builder_rows.set(rows);
         }
@@ -303,7 +304,7 @@ pub fn SearchPage() -> impl IntoView {
                         on:input=move |ev| draft.set(event_target_value(&ev))
                         aria-invalid=move || error_text().is_some().to_string()
                         aria-describedby="search-query-help"
-                        placeholder="campaign:\"Q4 launch\" viewed clicked -replied"
+                        placeholder=t_string!(i18n, search.placeholder)
                     />
                     <button type="submit" class="button primary">{t_string!(i18n, search.run).to_string()}</button>
                 </div>

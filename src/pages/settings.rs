@@ -24,7 +24,7 @@ pub fn SettingsPage() -> impl IntoView {
     let language = move || state.settings.with(|s| s.language.clone()).unwrap_or_default();
     let zone = move || state.settings.with(|s| s.time_zone.clone()).unwrap_or_default();
     let sign_out = move |_| {
-        let waiting = state.status.with(|s| s.waiting);
+        let waiting = state.status.with(|s| s.waiting.len());
         if waiting > 0 {
             let question = t_string!(i18n, settings.unsynced_warning, count = waiting as u32).to_string();
             let confirmed =

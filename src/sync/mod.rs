@@ -20,8 +20,8 @@ use std::rc::Rc;
 
 use chrono::Utc;
 use domain::sync::{
-    Change, ChangePage, ErrorBody, ErrorCode, MutationOutcome, Operation, PROTOCOL_VERSION, PushRequest,
-    Record, settle_incoming_email,
+    Change, ChangePage, Changed, ErrorBody, ErrorCode, MutationOutcome, Operation, PROTOCOL_VERSION,
+    PushRequest, Record, changed_records, settle_incoming_email,
 };
 use domain::{EmailId, EngagementEvent};
 use futures::StreamExt;
@@ -49,8 +49,9 @@ pub const IDLE_PULL_MS: u32 = 30_000;
 pub struct SyncStatus {
     /// The browser says it is online.
     pub online: bool,
-    /// Changes waiting to be pushed.
-    pub waiting: usize,
+    /// The records the rep changed whose changes wait to be pushed, each once however many operations
+    /// it took (an email written and sent is one change): what "N changes waiting" counts.
+    pub waiting: Vec<Changed>,
     /// Changes the endpoint refused, with their reasons (kept until the rep dismisses them).
     pub rejected: Vec<(u32, OutboxEntry)>,
     /// A push or pull is running.
@@ -265,7 +266,7 @@ impl Sync {
     /// Refreshes the outbox figures of the status from the cache.
     pub async fn refresh_outbox(&self) -> Result<(), StorageError> {
         let outbox = self.inner.cache.outbox().await?;
-        let waiting = outbox.items.iter().filter(|(_, e)| e.is_waiting()).count();
+        let waiting = waiting_records(&outbox.items);
         let rejected: Vec<(u32, OutboxEntry)> =
             outbox.items.into_iter().filter(|(_, e)| !e.is_waiting()).collect();
         self.update(|s| {
@@ -283,12 +284,11 @@ impl Sync {
             let outbox = self.inner.cache.outbox().await?;
             let now = Utc::now();
             let mut batch: Vec<(u32, OutboxEntry)> = Vec::new();
-            let mut waiting = 0;
+            let waiting = waiting_records(&outbox.items);
             for (number, entry) in outbox.items.iter() {
                 if !entry.is_waiting() {
                     continue;
                 }
-                waiting += 1;
                 match entry.hold_until {
                     Some(until) if until > now => {
                         let ms = (until - now).num_milliseconds().clamp(0, i64::from(u32::MAX)) as u32;
@@ -469,6 +469,11 @@ impl Sync {
         writes.push(Write::meta(meta::CURSOR, &page.next));
         Ok(writes)
     }
+}
+
+/// The records whose changes wait in the outbox (not those set aside as refused), each once.
+fn waiting_records(items: &[(u32, OutboxEntry)]) -> Vec<Changed> {
+    changed_records(items.iter().filter(|(_, e)| e.is_waiting()).map(|(_, e)| &e.mutation.op))
 }
 
 /// The email a mutation is about, when it is about one.

@@ -1,22 +1,11 @@
 // The flows a rep does with emails, against the release build served by the real endpoint, with aiosmtpd as
 // the SMTP server: compose and send, schedule, a bounce, opens and clicks (human and scanner), offline
 // compose, and a bulk send to imported people.
-import { expect, test, type Page } from '@playwright/test';
-import { findUrl, header, newRep, renewToken, recipient, screenshotPath, signIn, underServiceWorker, waitForKept, waitForMessages } from './support/app';
+import { expect, test } from '@playwright/test';
+import { compose, findUrl, header, newRep, renewToken, recipient, screenshotPath, signIn, underServiceWorker, waitForKept, waitForMessages } from './support/app';
 
 const BROWSER_UA =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
-
-/** Writes an email in the compose screen (the body typed into the editor). */
-async function compose(page: Page, to: string, subject: string, body: string) {
-  await page.getByRole('link', { name: 'Compose' }).click();
-  await expect(page.getByRole('heading', { name: 'New email' })).toBeVisible();
-  await page.getByLabel('To', { exact: true }).fill(to);
-  await page.getByLabel('Subject').fill(subject);
-  const editor = page.getByRole('textbox', { name: 'Message' });
-  await editor.click();
-  await editor.pressSequentially(body);
-}
 
 test('compose and send: the SMTP server receives it and it appears under Sent › Delivered', async ({ page }) => {
   await signIn(page, newRep('send').token);
@@ -166,7 +155,8 @@ test('a token the endpoint stops taking is replaced in Settings, and the email w
   const to = recipient('noa');
   await compose(page, to, 'Written with an old token', 'Hi Noa.');
   await page.getByRole('button', { name: 'Send now' }).click();
-  await expect(page).toHaveURL(/\/emails\/sent\/delivered$/);
+  // Where it lands depends on whether sync has already met the refused token (then it waits in Pending).
+  await expect(page.getByRole('heading', { name: 'New email' })).toHaveCount(0);
   await page.goto('/settings');
   await expect(page.getByText('no longer accepts this device’s token')).toBeVisible();
   // Another rep's token is refused: it would mix two people's work.
@@ -178,6 +168,8 @@ test('a token the endpoint stops taking is replaced in Settings, and the email w
   await expect(page.getByText('no longer accepts this device’s token')).toHaveCount(0);
   await expect(page.getByTestId('sync-status')).toHaveText('Synced');
   expect(await waitForMessages((r) => r === to, 1)).toHaveLength(1);
+  await page.goto('/emails/sent/delivered');
+  await expect(page.getByRole('row', { name: /Written with an old token/ })).toBeVisible();
   // Still signed in after a reload, with the new token.
   await page.reload();
   await expect(page.getByTestId('sync-status')).toHaveText('Synced');
@@ -353,7 +345,44 @@ test('opening the pixel and a link of the received message shows 1 view and 1 cl
   await expect(page.frameLocator('iframe.body-frame').getByRole('link', { name: 'See the pricing page' })).toBeVisible();
 });
 
-test('offline: 3 emails composed, the page reloaded, back online — exactly 3 messages reach the SMTP server', async ({ page, context }) => {
+test('offline Send now: compose lands where the email waits, which says “Waiting to send — offline”, and it moves to Sent by itself once online', async ({ page, context }) => {
+  await signIn(page, newRep('waiting').token);
+  await underServiceWorker(page);
+  await context.setOffline(true);
+  const to = recipient('wes');
+  await compose(page, to, 'Written on the train', 'Hi Wes.');
+  await page.getByRole('button', { name: 'Send now' }).click();
+  // Where the email is: Pending › Scheduled, said to be waiting to send, not scheduled for a time.
+  await expect(page).toHaveURL(/\/emails\/pending\/scheduled$/);
+  await expect(page.getByText('Waiting to send: it goes out when this device is back online.')).toBeVisible();
+  const row = page.getByRole('row', { name: /Written on the train/ });
+  await expect(row.locator('.status')).toHaveText('Waiting to send — offline');
+  await expect(row).not.toContainText('Scheduled');
+  await expect(row.locator('td.date')).toHaveText('');
+  await expect(row.getByRole('button', { name: 'Send now' })).toHaveCount(0);
+  await expect(row.getByRole('button', { name: 'Unschedule' })).toHaveCount(0);
+  await expect(row.getByRole('button', { name: 'Stop sending' })).toBeVisible();
+  // Its own page tells the same.
+  await row.getByRole('link', { name: 'Written on the train' }).click();
+  const headers = page.locator('dl.headers');
+  await expect(headers).toContainText('Waiting to send — offline');
+  await expect(headers).not.toContainText('Scheduled');
+  await expect(page.getByRole('button', { name: 'Send now' })).toHaveCount(0);
+  await page.goBack();
+  await expect(row).toBeVisible();
+  expect((await waitForMessages((r) => r === to, 1, 1000)).length, 'nothing goes out offline').toBe(0);
+
+  // Online: it goes out once, and leaves Pending for Sent › Delivered with nothing clicked.
+  await context.setOffline(false);
+  expect(await waitForMessages((r) => r === to, 1)).toHaveLength(1);
+  await expect(row).toHaveCount(0, { timeout: 20_000 });
+  await expect(page.getByRole('tab', { name: /^Pending 0$/ })).toBeVisible();
+  await expect(page.getByRole('tab', { name: /^Sent 1$/ })).toBeVisible();
+  await page.getByRole('tab', { name: /^Sent\b/ }).click();
+  await expect(page.getByRole('row', { name: /Written on the train/ }).locator('.status')).toHaveText('Delivered');
+});
+
+test('offline: 3 emails and a task made, the page reloaded, back online — the badge counts 4 changes and exactly 3 messages reach the SMTP server', async ({ page, context }) => {
   await signIn(page, newRep('offline').token);
   await underServiceWorker(page);
   await context.setOffline(true);
@@ -361,19 +390,30 @@ test('offline: 3 emails composed, the page reloaded, back online — exactly 3 m
   for (const [i, address] of to.entries()) {
     await compose(page, address, `Offline ${i + 1}`, `Written on a train, ${i + 1}.`);
     await page.getByRole('button', { name: 'Send now' }).click();
-    await expect(page).toHaveURL(/\/emails\/sent\/delivered$/);
+    await expect(page.getByRole('heading', { name: 'New email' })).toHaveCount(0);
   }
-  await expect(page.getByTestId('sync-status')).toContainText('Offline');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tasks' }).click();
+  await page.getByRole('button', { name: 'New task' }).click();
+  await page.getByLabel('Title').fill('Call Ana from the train');
+  await page.getByRole('button', { name: 'Save task' }).click();
+  await expect(page.getByRole('button', { name: 'Call Ana from the train' })).toBeVisible();
+  // What the rep made, counted as they made it (each email is a put and a send in the outbox).
+  const badge = page.getByTestId('sync-status');
+  await expect(badge).toHaveText('Offline · 4 changes waiting');
   await page.reload();
+  await expect(badge).toHaveText('Offline · 4 changes waiting');
+  // The details, a click away.
+  await badge.click();
+  await expect(page.locator('#sync-details')).toContainText('Waiting to reach the endpoint: Emails: 3 · Tasks: 1');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Emails' }).click();
   await expect(page.getByRole('tab', { name: /^Pending 3$/ })).toBeVisible();
-  await expect(page.getByTestId('sync-status')).toContainText('6 changes waiting');
   await page.screenshot({ path: screenshotPath('offline-waiting'), fullPage: true });
   expect((await waitForMessages((r) => to.includes(r), 1, 1500)).length).toBe(0);
 
   await context.setOffline(false);
   const messages = await waitForMessages((r) => to.includes(r), 3);
   expect(messages.length).toBe(3);
-  await expect(page.getByTestId('sync-status')).toHaveText('Synced', { timeout: 20_000 });
+  await expect(badge).toHaveText('Synced', { timeout: 20_000 });
   await expect(page.getByRole('tab', { name: /^Sent 3$/ })).toBeVisible({ timeout: 20_000 });
   // Nothing more arrives later: each was sent once.
   await page.waitForTimeout(2000);

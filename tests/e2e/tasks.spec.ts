@@ -31,7 +31,7 @@ test('a click in the live feed becomes a follow-up task in one click', async ({ 
   const feed = page.getByRole('complementary', { name: 'Live feed' });
   const item = feed.locator('li', { hasText: 'clicked https://acme.example.com/pricing' });
   await expect(item).toBeVisible({ timeout: 10_000 });
-  await item.getByRole('button', { name: /^Create the task “Call .*: clicked acme\.example\.com\/pricing”$/ }).click();
+  await item.getByRole('button', { name: /^Follow up: create the task “Call .*: clicked acme\.example\.com\/pricing”$/ }).click();
   await expect(page.getByText(/Task created: Call .*: clicked acme\.example\.com\/pricing/)).toBeVisible();
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tasks' }).click();
   const today = page.locator('[data-column=today]');

@@ -271,14 +271,25 @@ impl Email {
         }
     }
 
-    /// The quick actions the email's row offers, in display order.
-    pub fn quick_actions(&self) -> Vec<QuickAction> {
+    /// Whether the email is due at `now`: scheduled for a moment that has come (a Send now, or a time
+    /// that passed while it could not reach the endpoint). It waits only to be claimed, which the endpoint
+    /// does within moments once it has it: it is being sent, not scheduled.
+    pub fn is_due(&self, now: Instant) -> bool {
+        self.status == Status::Scheduled && self.schedule.as_ref().is_some_and(|s| s.at <= now)
+    }
+
+    /// The quick actions the email's row offers at `now`, in display order. A due email is already on its
+    /// way: it is not sent now again, and a single one can be stopped (back to draft) until it leaves.
+    pub fn quick_actions(&self, now: Instant) -> Vec<QuickAction> {
         use QuickAction::*;
+        let single = self.kind == EmailKind::Single;
         let mut actions = match self.status {
             Status::Delivered => vec![Archive, MarkSuccess],
             Status::Archived => vec![Unarchive, Delete],
             Status::Draft => vec![Edit, Delete],
-            Status::Scheduled if self.kind == EmailKind::Single => vec![Edit, SendNow, Unschedule, Delete],
+            Status::Scheduled if self.is_due(now) && single => vec![Edit, StopSending, Delete],
+            Status::Scheduled if self.is_due(now) => vec![Edit, Delete],
+            Status::Scheduled if single => vec![Edit, SendNow, Unschedule, Delete],
             Status::Scheduled => vec![Edit, SendNow, Delete],
             Status::InProgress => vec![],
             Status::Failed | Status::Bounced | Status::Spam => vec![Retry, Delete],
@@ -306,6 +317,8 @@ pub enum QuickAction {
     Delete,
     SendNow,
     Unschedule,
+    /// Stop a due email before it leaves: back to draft, like Unschedule (single emails only).
+    StopSending,
     Retry,
     /// Send a follow-up email quoting this one.
     FollowUp,
@@ -416,26 +429,60 @@ pub(crate) mod tests {
         assert_eq!(e.check_delete(), Ok(()));
         e.campaign = Some(CampaignId::from_u128(7));
         assert_eq!(e.check_delete(), Err(DeleteError::InCampaign));
-        assert!(!e.quick_actions().contains(&QuickAction::Delete));
+        assert!(!e.quick_actions(at(0)).contains(&QuickAction::Delete));
     }
 
     #[test]
     fn quick_actions_follow_the_status() {
         use QuickAction::*;
+        let now = at(0);
         let mut e = draft(1);
-        assert_eq!(e.quick_actions(), vec![Edit, Delete, FollowUp, CreateTask]);
+        assert_eq!(e.quick_actions(now), vec![Edit, Delete, FollowUp, CreateTask]);
         e.status = Status::Scheduled;
-        assert_eq!(e.quick_actions(), vec![Edit, SendNow, Unschedule, Delete, FollowUp, CreateTask]);
+        assert_eq!(e.quick_actions(now), vec![Edit, SendNow, Unschedule, Delete, FollowUp, CreateTask]);
         e.kind = EmailKind::Bulk;
-        assert!(!e.quick_actions().contains(&Unschedule), "bulk emails never go back to draft");
+        assert!(!e.quick_actions(now).contains(&Unschedule), "bulk emails never go back to draft");
         e.status = Status::Delivered;
-        assert_eq!(e.quick_actions(), vec![Archive, MarkSuccess, FollowUp, CreateTask]);
+        assert_eq!(e.quick_actions(now), vec![Archive, MarkSuccess, FollowUp, CreateTask]);
         e.status = Status::Archived;
-        assert_eq!(e.quick_actions(), vec![Unarchive, Delete, FollowUp, CreateTask]);
+        assert_eq!(e.quick_actions(now), vec![Unarchive, Delete, FollowUp, CreateTask]);
         e.status = Status::Bounced;
-        assert_eq!(e.quick_actions(), vec![Retry, Delete, FollowUp, CreateTask]);
+        assert_eq!(e.quick_actions(now), vec![Retry, Delete, FollowUp, CreateTask]);
         e.status = Status::InProgress;
-        assert_eq!(e.quick_actions(), vec![FollowUp, CreateTask]);
+        assert_eq!(e.quick_actions(now), vec![FollowUp, CreateTask]);
+    }
+
+    #[test]
+    fn a_due_email_is_being_sent_not_scheduled_and_offers_no_second_send_now() {
+        use QuickAction::*;
+        let e = draft(1);
+        let sent_now = apply_send_now(&e, at(5));
+        assert!(!e.is_due(at(5)), "a draft is not due");
+        assert!(sent_now.is_due(at(5)) && sent_now.is_due(at(30)));
+        assert_eq!(sent_now.quick_actions(at(6)), vec![Edit, StopSending, Delete, FollowUp, CreateTask]);
+        // Scheduled for later: scheduled until its time comes.
+        let mut later = e.clone();
+        later.status = Status::Scheduled;
+        later.schedule = Some(Schedule { at: at(30), time_zone: "Europe/Rome".into() });
+        assert!(!later.is_due(at(29)) && later.is_due(at(30)));
+        assert!(later.quick_actions(at(29)).contains(&SendNow));
+        assert!(!later.quick_actions(at(31)).contains(&SendNow));
+        // A bulk email never goes back to draft, due or not.
+        later.kind = EmailKind::Bulk;
+        assert_eq!(later.quick_actions(at(31)), vec![Edit, Delete, FollowUp, CreateTask]);
+        // Once it leaves, it is no longer due.
+        let mut gone = sent_now;
+        gone.transition(Status::InProgress, at(7), None).unwrap();
+        assert!(!gone.is_due(at(8)));
+    }
+
+    /// The email as a Send now at `now` leaves it (the rule of `sync::apply_to_email`).
+    fn apply_send_now(email: &Email, now: Instant) -> Email {
+        let op = crate::sync::Operation::SendNow { email: email.id };
+        match crate::sync::apply_to_email(email, &op, now).unwrap() {
+            crate::sync::EmailEffect::Updated(e) => *e,
+            crate::sync::EmailEffect::Deleted => panic!("not deleted"),
+        }
     }
 
     #[test]

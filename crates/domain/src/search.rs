@@ -54,6 +54,8 @@ use crate::ids::{CampaignId, EmailId, Instant, PersonId, SavedSearchId};
 use crate::people::{Campaign, Person};
 use crate::status::Status;
 
+pub mod builder;
+
 // ---------------------------------------------------------------------------------------------------------
 // The query model
 // ---------------------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ use thiserror::Error;
 use crate::aggregate::EmailEngagement;
 use crate::email::{Email, Schedule};
 use crate::engagement::EngagementEvent;
-use crate::ids::{EmailId, IdempotencyKey, Instant, PersonId, SavedSearchId, TaskId};
+use crate::ids::{CampaignId, EmailId, IdempotencyKey, Instant, PersonId, SavedSearchId, TaskId};
 use crate::people::{Campaign, Person};
 use crate::search::SavedSearch;
 use crate::status::Status;
@@ -114,6 +114,54 @@ impl Operation {
             _ => None,
         }
     }
+}
+
+/// A record the rep changed: how changes waiting to be pushed are counted and listed. However many
+/// operations a change took (an email written and sent is a put and a send; a task edited twice, two
+/// puts), it is one change to one record for the rep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Changed {
+    Email(EmailId),
+    Person(PersonId),
+    Campaign(CampaignId),
+    Task(TaskId),
+    SavedSearch(SavedSearchId),
+}
+
+impl Operation {
+    /// The record the operation changes.
+    pub fn changed(&self) -> Changed {
+        match self {
+            Operation::PutEmail { email } => Changed::Email(email.id),
+            Operation::SendNow { email }
+            | Operation::Schedule { email, .. }
+            | Operation::Unschedule { email }
+            | Operation::Archive { email }
+            | Operation::Unarchive { email }
+            | Operation::Retry { email }
+            | Operation::MarkSuccess { email }
+            | Operation::DeleteEmail { email } => Changed::Email(*email),
+            Operation::PutPerson { person } => Changed::Person(person.id),
+            Operation::DeletePerson { person } => Changed::Person(*person),
+            Operation::PutCampaign { campaign } => Changed::Campaign(campaign.id),
+            Operation::PutTask { task } => Changed::Task(task.id),
+            Operation::DeleteTask { task } => Changed::Task(*task),
+            Operation::PutSavedSearch { search } => Changed::SavedSearch(search.id),
+            Operation::DeleteSavedSearch { search } => Changed::SavedSearch(*search),
+        }
+    }
+}
+
+/// The records `operations` change, each once, in the order each was first changed. (An outbox holds
+/// hundreds of entries at most: a look through the list so far costs less code than a hash set.)
+pub fn changed_records<'a>(operations: impl IntoIterator<Item = &'a Operation>) -> Vec<Changed> {
+    let mut changed = Vec::new();
+    for c in operations.into_iter().map(Operation::changed) {
+        if !changed.contains(&c) {
+            changed.push(c);
+        }
+    }
+    changed
 }
 
 /// A batch of mutations, in the order the rep made them.
@@ -687,15 +735,9 @@ pub fn apply_to_email(email: &Email, op: &Operation, now: Instant) -> Result<Ema
 impl Operation {
     /// The email an email action names (not `PutEmail`, which carries the whole email).
     pub fn email_action_target(&self) -> Option<EmailId> {
-        match self {
-            Operation::SendNow { email }
-            | Operation::Schedule { email, .. }
-            | Operation::Unschedule { email }
-            | Operation::Archive { email }
-            | Operation::Unarchive { email }
-            | Operation::Retry { email }
-            | Operation::MarkSuccess { email }
-            | Operation::DeleteEmail { email } => Some(*email),
+        match (self, self.changed()) {
+            (Operation::PutEmail { .. }, _) => None,
+            (_, Changed::Email(email)) => Some(email),
             _ => None,
         }
     }
@@ -705,6 +747,45 @@ impl Operation {
 mod tests {
     use super::*;
     use crate::email::tests::{at, draft};
+
+    #[test]
+    fn changes_waiting_count_the_records_the_rep_changed_not_the_operations() {
+        use crate::ids::CampaignId;
+        use crate::task::{Due, Origin, Task, TaskType};
+        let emails: Vec<Email> = (1..=3).map(draft).collect();
+        let mut ops = Vec::new();
+        for email in &emails {
+            ops.push(Operation::PutEmail { email: Box::new(email.clone()) });
+            ops.push(Operation::SendNow { email: email.id });
+        }
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let task =
+            Task::new(TaskId::from_u128(9), TaskType::Call, "Call Fay", Due::on(day), Origin::Manual, at(0))
+                .unwrap();
+        ops.push(Operation::PutTask { task: Box::new(task.clone()) });
+        ops.push(Operation::PutTask { task: Box::new(task) });
+        assert_eq!(ops.len(), 8);
+        // An email action names its email; the email's content and other records are no action on one.
+        assert_eq!(ops[1].email_action_target(), Some(emails[0].id));
+        assert_eq!(ops[0].email_action_target(), None);
+        assert_eq!(ops[7].email_action_target(), None);
+        let changed = changed_records(&ops);
+        assert_eq!(
+            changed,
+            vec![
+                Changed::Email(emails[0].id),
+                Changed::Email(emails[1].id),
+                Changed::Email(emails[2].id),
+                Changed::Task(TaskId::from_u128(9)),
+            ]
+        );
+        // An archive of an email already waiting adds nothing; a deletion of another record does.
+        ops.push(Operation::Archive { email: emails[0].id });
+        ops.push(Operation::DeleteSavedSearch { search: SavedSearchId::from_u128(4) });
+        let campaign = Campaign { id: CampaignId::from_u128(5), name: "Q4".into() };
+        ops.push(Operation::PutCampaign { campaign });
+        assert_eq!(changed_records(&ops).len(), 6);
+    }
 
     #[test]
     fn a_record_names_its_kind_as_the_feed_tags_it_and_a_deleted_one_the_kind_it_was() {

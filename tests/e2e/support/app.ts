@@ -9,11 +9,13 @@ export const E2E_DIR = process.env.E2E_DIR ?? 'artifacts/e2e';
 export const DATA_DIR = join(E2E_DIR, 'data');
 export const SMTP_DIR = join(E2E_DIR, 'smtp');
 export const INBOUND_SECRET = 'e2e-inbound-secret';
+/** The endpoint binary serve.sh runs (E2E_ENDPOINT: another build's). */
+const ENDPOINT = process.env.E2E_ENDPOINT ?? 'target/server/endpoint';
 
 /** A rep of their own (so tests never see each other's records): their address and bearer token. */
 export function newRep(name: string): { email: string; token: string } {
   const email = `${name}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@seller.example.com`;
-  const out = execFileSync('target/server/endpoint', ['user', 'add', email, '--data-dir', DATA_DIR], {
+  const out = execFileSync(ENDPOINT, ['user', 'add', email, '--data-dir', DATA_DIR], {
     encoding: 'utf8',
   });
   const token = out.trim().split('\n').pop()!.trim();
@@ -22,7 +24,7 @@ export function newRep(name: string): { email: string; token: string } {
 
 /** Gives a rep a new token, as the operator would (`endpoint user token`): the old one stops working. */
 export function renewToken(email: string): string {
-  const out = execFileSync('target/server/endpoint', ['user', 'token', email, '--data-dir', DATA_DIR], {
+  const out = execFileSync(ENDPOINT, ['user', 'token', email, '--data-dir', DATA_DIR], {
     encoding: 'utf8',
   });
   return out.trim().split('\n').pop()!.trim();
@@ -111,6 +113,17 @@ export function screenshotPath(name: string): string {
   const dir = 'artifacts/screenshots';
   mkdirSync(dir, { recursive: true });
   return join(dir, `${name}.png`);
+}
+
+/** Writes an email in the compose screen (the body typed into the editor). */
+export async function compose(page: Page, to: string, subject: string, body: string): Promise<void> {
+  await page.getByRole('link', { name: 'Compose' }).click();
+  await expect(page.getByRole('heading', { name: 'New email' })).toBeVisible();
+  await page.getByLabel('To', { exact: true }).fill(to);
+  await page.getByLabel('Subject').fill(subject);
+  const editor = page.getByRole('textbox', { name: 'Message' });
+  await editor.click();
+  await editor.pressSequentially(body);
 }
 
 /** Types `text` into the message editor and makes all of it a link to `url` (through the Link button). */

@@ -2,6 +2,7 @@
 # The servers of the end-to-end tests: a real SMTP server (aiosmtpd) and the real endpoint, with a fresh
 # SQLite data folder, serving the release build. Every message the SMTP server accepts lands in
 # $E2E_DIR/smtp as <n>.eml with a <n>.json envelope. Stops both when Playwright stops it.
+# E2E_APP_DIR and E2E_ENDPOINT serve another build (an earlier commit's, to see a new test fail on it).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 port=${E2E_PORT:-18080}
@@ -19,10 +20,10 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
-target/server/endpoint serve \
+"${E2E_ENDPOINT:-target/server/endpoint}" serve \
   --listen "127.0.0.1:$port" \
   --data-dir "$dir/data" \
-  --app-dir dist \
+  --app-dir "${E2E_APP_DIR:-dist}" \
   --smtp-url "smtp://127.0.0.1:$smtp_port" \
   --public-url "http://127.0.0.1:$port" \
   --inbound-secret e2e-inbound-secret \
