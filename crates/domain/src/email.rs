@@ -233,7 +233,9 @@ impl Email {
         std::iter::once(&self.recipient).chain(&self.cc).filter(|a| words.contains(a.as_str())).collect()
     }
 
-    /// Whether a Scheduled email's time has come at `now` (one with no time goes out at once).
+    /// Whether the email is due at `now`: Scheduled for a moment that has come (a Send now, or a time that
+    /// passed while it could not reach the endpoint; one with no time goes out at once). It waits only for
+    /// its turn to be handed to the relay: it is being sent, not scheduled.
     pub fn is_due(&self, now: Instant) -> bool {
         self.status == Status::Scheduled && self.schedule.as_ref().is_none_or(|s| s.at <= now)
     }
@@ -269,13 +271,6 @@ impl Email {
             | Status::Spam => Ok(()),
             status => Err(DeleteError::NotInThisStatus(status)),
         }
-    }
-
-    /// Whether the email is due at `now`: scheduled for a moment that has come (a Send now, or a time
-    /// that passed while it could not reach the endpoint). It waits only to be claimed, which the endpoint
-    /// does within moments once it has it: it is being sent, not scheduled.
-    pub fn is_due(&self, now: Instant) -> bool {
-        self.status == Status::Scheduled && self.schedule.as_ref().is_some_and(|s| s.at <= now)
     }
 
     /// The quick actions the email's row offers at `now`, in display order. A due email is already on its
@@ -439,6 +434,7 @@ pub(crate) mod tests {
         let mut e = draft(1);
         assert_eq!(e.quick_actions(now), vec![Edit, Delete, FollowUp, CreateTask]);
         e.status = Status::Scheduled;
+        e.schedule = Some(Schedule { at: at(30), time_zone: "UTC".into() });
         assert_eq!(e.quick_actions(now), vec![Edit, SendNow, Unschedule, Delete, FollowUp, CreateTask]);
         e.kind = EmailKind::Bulk;
         assert!(!e.quick_actions(now).contains(&Unschedule), "bulk emails never go back to draft");
