@@ -36,8 +36,7 @@ fn email(n: u128, status: Status, minute: u32) -> Email {
         at(minute),
     );
     e.subject = format!("Subject {n}");
-    e.status = status;
-    e.delivered_at = (status == Status::Delivered).then(|| at(minute));
+    e.walk_to(status, at(minute)).unwrap();
     e
 }
 
@@ -74,7 +73,7 @@ async fn an_email_written_is_read_back_after_reopening_in_its_folder_and_order()
     assert_eq!(second.items.len(), 1);
     let drafts = cache.folder_page(Folder::Draft, SortKey::Subject, false, 0, 50).await.expect("drafts");
     assert_eq!(drafts.items[0].email.subject, "Subject 3");
-    assert_eq!(cache.email(EmailId::from_u128(3)).await.unwrap().unwrap().email.status, Status::Draft);
+    assert_eq!(cache.email(EmailId::from_u128(3)).await.unwrap().unwrap().email.status(), Status::Draft);
     cache.delete().await.expect("delete");
 }
 

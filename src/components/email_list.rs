@@ -4,18 +4,14 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::TimeDelta;
 use domain::sync::Changed;
-use domain::{Campaign, CampaignId, EmailId, Folder, Person, PersonId, QuickAction, Status};
+use domain::{Campaign, CampaignId, EmailId, Folder, Person, PersonId, QuickAction};
 use leptos::prelude::*;
 
 use super::labels;
 use crate::i18n::*;
 use crate::storage::{EmailRecord, SortKey};
 use crate::sync::SyncStatus;
-
-/// An email In progress for longer than this is stuck, and says so.
-pub const STUCK_AFTER: TimeDelta = TimeDelta::minutes(5);
 
 /// What a due email (`Email::is_due`: sent now, not yet gone) is doing, as far as this device knows: still
 /// in its outbox while the browser is offline ("Waiting to send — offline") or while sync fails ("Waiting
@@ -190,7 +186,7 @@ fn EmailRow(
     let id = email.id;
     let at = email.folder_instant();
     let now = state.now();
-    let stuck = email.status == Status::InProgress && now - at > STUCK_AFTER;
+    let stuck = email.is_stuck(now);
     // Sent now and not gone yet: on its way, not scheduled (no time of its own to show).
     let due = email.is_due(now);
     // A row's words are written once: a change of language draws the rows again (the list's key has the

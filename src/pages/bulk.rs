@@ -75,7 +75,6 @@ pub fn build_batch(
                 email.campaign = campaign;
                 email.batch = Some(batch);
                 email.schedule = Some(schedule.clone());
-                email.status = Status::Scheduled;
                 match email.validate() {
                     Ok(()) => emails.push(email),
                     Err(e) => problems.push((person.id, e.to_string())),
@@ -337,7 +336,7 @@ pub fn BulkPage() -> impl IntoView {
                     _ => None,
                 })
                 .collect();
-            let count = |f: &dyn Fn(Status) -> bool| records.iter().filter(|r| f(r.email.status)).count();
+            let count = |f: &dyn Fn(Status) -> bool| records.iter().filter(|r| f(r.email.status())).count();
             let queued = records.iter().filter(|r| waiting_ids.contains(&r.email.id)).count();
             let sent = count(&|s| matches!(s, Status::Delivered | Status::Archived));
             let failed = count(&|s| matches!(s, Status::Failed | Status::Bounced | Status::Spam));

@@ -371,7 +371,7 @@ pub fn ComposePage() -> impl IntoView {
                 Intent::Schedule => {
                     schedule.map(|s| vec![Operation::Schedule { email: id, schedule: s }]).unwrap_or_default()
                 }
-                Intent::SaveDraft if email.status == Status::Scheduled && kind == EmailKind::Single => {
+                Intent::SaveDraft if email.status() == Status::Scheduled && kind == EmailKind::Single => {
                     vec![Operation::Unschedule { email: id }]
                 }
                 Intent::SaveDraft => Vec::new(),

@@ -181,7 +181,7 @@ pub fn EmailPage() -> impl IntoView {
                                         {move || labels::human_counts(i18n, &engagement).join(" · ")}
                                         <span class="raw">{move || labels::raw_counts(i18n, &raw_engagement)}</span>
                                     </dd>
-                                    {email.schedule.as_ref().filter(|_| email.status == domain::Status::Scheduled && !due).map(|s| { let at = s.at; let when = when.clone(); view! {
+                                    {email.schedule.as_ref().filter(|_| email.status() == domain::Status::Scheduled && !due).map(|s| { let at = s.at; let when = when.clone(); view! {
                                         <dt>{t_string!(i18n, list.scheduled_for).to_string()}</dt><dd>{move || when(at)}</dd>
                                     }})}
                                 </dl>

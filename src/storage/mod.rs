@@ -609,10 +609,10 @@ impl Cache {
                     }
                     if let Some(counts) = counts.as_mut() {
                         counts.apply(match &old {
-                            None => CountChange::Added(record.email.status),
+                            None => CountChange::Added(record.email.status()),
                             Some(old) => CountChange::Moved(Transition {
-                                from: old.email.status,
-                                to: record.email.status,
+                                from: old.email.status(),
+                                to: record.email.status(),
                             }),
                         });
                     }
@@ -623,7 +623,7 @@ impl Cache {
                     let key = id.to_string();
                     let old: Option<EmailRecord> = read_stored(&emails, &key).await?;
                     if let (Some(old), Some(counts)) = (&old, counts.as_mut()) {
-                        counts.apply(CountChange::Removed(old.email.status));
+                        counts.apply(CountChange::Removed(old.email.status()));
                     }
                     emails.delete(key).primitive()?.await?;
                 }

@@ -230,7 +230,7 @@ async fn to_version_2(old_version: u32, db: &Database) -> indexed_db_futures::Re
                 let email = to_json_text(&value).and_then(|text| serde_json::from_str::<Email>(&text).ok());
                 match email {
                     Some(email) => {
-                        counts.apply(CountChange::Added(email.status));
+                        counts.apply(CountChange::Added(email.status()));
                         let record = EmailRecord { email, engagement: Default::default() };
                         emails
                             .put(email_envelope(&record))

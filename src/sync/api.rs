@@ -3,9 +3,8 @@
 //! Error answers are decoded into the protocol's [`ErrorBody`]; a request that never got an answer is a
 //! [`ApiError::Network`], which the sync engine retries.
 
-use domain::sync::{ChangePage, Cursor, ErrorBody, PushRequest, PushResponse};
+use domain::sync::{ChangePage, Cursor, ErrorBody, Me, PushRequest, PushResponse};
 use gloo_net::http::{Request, Response};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 /// Why a call to the endpoint did not give what was asked.
@@ -34,14 +33,6 @@ impl ApiError {
             ApiError::Unauthorized => false,
         }
     }
-}
-
-/// Who a token belongs to.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
-pub struct Me {
-    pub user: i64,
-    pub email: String,
-    pub protocol: u16,
 }
 
 /// A client of one endpoint with one token.

@@ -90,31 +90,15 @@ fn data() -> Data {
                 _ => Status::Failed,
             };
             let sent = created + TimeDelta::minutes(5);
-            Email {
-                id: EmailId::from_u128(n as u128 + 1),
-                owner: UserId(1),
-                sender: sender.clone(),
-                recipient: who.email.clone(),
-                person: Some(who.id),
-                cc: vec![],
-                subject: subjects[rng.below(subjects.len())].replace("{c}", &who.company),
-                html_body: String::new(),
-                text_body: String::new(),
-                campaign,
-                template: None,
-                batch: None,
-                kind: EmailKind::Bulk,
-                created_at: created,
-                updated_at: created,
-                schedule: None,
-                status,
-                status_reason: None,
-                success: false,
-                sent_at: (status != Status::Scheduled).then_some(sent),
-                delivered_at: matches!(status, Status::Delivered | Status::Archived).then_some(sent),
-                failed_at: matches!(status, Status::Bounced | Status::Failed).then_some(sent),
-                archived_at: None,
-            }
+            let id = EmailId::from_u128(n as u128 + 1);
+            let mut email = Email::new(id, sender.clone(), who.email.clone(), EmailKind::Bulk, created);
+            email.owner = UserId(1);
+            email.person = Some(who.id);
+            email.subject = subjects[rng.below(subjects.len())].replace("{c}", &who.company);
+            email.campaign = campaign;
+            // Each status reached through the state machine, as a real email's is.
+            email.walk_to(status, sent).expect("every status can be reached");
+            email
         })
         .collect();
 

@@ -50,7 +50,8 @@ pub struct Email {
     pub updated_at: Instant,
     #[serde(default)]
     pub schedule: Option<Schedule>,
-    pub status: Status,
+    /// Private: a status changes only through [`Email::transition`] (and the reactions built on it).
+    pub(crate) status: Status,
     /// Why the email is where it is, when that needs saying (a bounce's diagnostic, a failure's cause).
     #[serde(default)]
     pub status_reason: Option<String>,
@@ -148,6 +149,11 @@ impl Email {
         }
     }
 
+    /// Where the email is in its life.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
     /// The folder the email is filed in.
     pub fn folder(&self) -> Folder {
         Folder::of(self.status)
@@ -185,6 +191,18 @@ impl Email {
         Ok(Transition { from, to })
     }
 
+    /// Walks the email to `to` through the state machine, every step at `at`, by the shortest walk it
+    /// allows (an import of mail already sent, a test's or a benchmark's email in a given folder). Fails,
+    /// changing nothing, when `to` cannot be reached.
+    pub fn walk_to(&mut self, to: Status, at: Instant) -> Result<(), TransitionError> {
+        let walk = crate::status::path(self.kind, self.status, to)
+            .ok_or(TransitionError::NotAllowed { from: self.status, to })?;
+        for step in walk {
+            self.transition(step, at, None)?;
+        }
+        Ok(())
+    }
+
     /// Checks the content the rep wrote: no line breaks in the subject (a header injection attempt), sizes
     /// within limits, a schedule with a real time zone. Addresses were checked when they were parsed.
     pub fn validate(&self) -> Result<(), EmailError> {
@@ -216,6 +234,18 @@ impl Email {
     /// Whether tracking is on: an archived email records no more opens or clicks.
     pub fn tracking_enabled(&self) -> bool {
         self.status != Status::Archived
+    }
+
+    /// The domain the email's Message-ID and return path are on: the endpoint's bounce domain when it has
+    /// one, else the sender's.
+    pub fn mail_domain<'a>(&'a self, bounce_domain: Option<&'a str>) -> &'a str {
+        bounce_domain.unwrap_or(self.sender.domain())
+    }
+
+    /// The Message-ID the email goes out with (without angle brackets): its id at its mail domain, so a
+    /// reply or a report that names it finds the email.
+    pub fn message_id(&self, bounce_domain: Option<&str>) -> String {
+        format!("{}@{}", self.id, self.mail_domain(bounce_domain))
     }
 
     /// Whether `address` is one the email goes to (its recipient or a cc).

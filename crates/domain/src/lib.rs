@@ -14,6 +14,7 @@ pub mod folder;
 pub mod ids;
 pub mod import;
 pub mod people;
+pub mod reaction;
 pub mod search;
 pub mod status;
 pub mod sync;

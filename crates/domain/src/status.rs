@@ -75,6 +75,34 @@ pub fn check_transition(kind: EmailKind, from: Status, to: Status) -> Result<(),
     if allowed { Ok(()) } else { Err(TransitionError::NotAllowed { from, to }) }
 }
 
+/// The shortest walk the state machine allows for an email of `kind` from `from` to `to` (the statuses
+/// after `from`, in order), or `None` when `to` cannot be reached.
+pub fn path(kind: EmailKind, from: Status, to: Status) -> Option<Vec<Status>> {
+    let mut came_from: Vec<(Status, Status)> = Vec::new();
+    let mut frontier = std::collections::VecDeque::from([from]);
+    let mut seen = vec![from];
+    while let Some(at) = frontier.pop_front() {
+        if at == to {
+            let mut walk = Vec::new();
+            let mut step = to;
+            while step != from {
+                walk.push(step);
+                step = came_from.iter().find(|(next, _)| *next == step).map(|(_, prev)| *prev)?;
+            }
+            walk.reverse();
+            return Some(walk);
+        }
+        for next in Status::ALL {
+            if !seen.contains(&next) && check_transition(kind, at, next).is_ok() {
+                seen.push(next);
+                came_from.push((next, at));
+                frontier.push_back(next);
+            }
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +120,18 @@ mod tests {
         let err = check_transition(EmailKind::Bulk, Status::Scheduled, Status::Draft).unwrap_err();
         assert_eq!(err, TransitionError::OnlySingleCanBeDraft { kind: EmailKind::Bulk });
         assert!(err.to_string().contains("only single emails"));
+    }
+
+    #[test]
+    fn the_shortest_walk_follows_documented_edges() {
+        use Status::*;
+        assert_eq!(
+            path(EmailKind::Single, Draft, Archived),
+            Some(vec![Scheduled, InProgress, Delivered, Archived])
+        );
+        assert_eq!(path(EmailKind::Bulk, Scheduled, Spam), Some(vec![InProgress, Delivered, Spam]));
+        assert_eq!(path(EmailKind::Bulk, Scheduled, Draft), None, "a bulk email is never a draft");
+        assert_eq!(path(EmailKind::Single, Delivered, Delivered), Some(vec![]));
     }
 
     #[test]

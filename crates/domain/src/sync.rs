@@ -203,6 +203,18 @@ impl MutationOutcome {
     }
 }
 
+/// Who a token belongs to (`GET /me`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Me {
+    /// The user's number.
+    pub user: i64,
+    /// The user's address (the sender of their emails).
+    pub email: String,
+    /// The sync protocol version the endpoint speaks.
+    pub protocol: u16,
+}
+
 /// A position in a user's change feed: everything up to and including this sequence number has been seen.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

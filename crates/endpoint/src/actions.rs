@@ -35,7 +35,7 @@ pub async fn apply(tx: &mut Tx, user: UserId, op: &Operation, now: Instant) -> R
         let email = load_email(tx, user, id).await?;
         return match apply_to_email(&email, op, now).map_err(ApiError)? {
             EmailEffect::Updated(email) => {
-                let wakes_scheduler = email.status == Status::Scheduled;
+                let wakes_scheduler = email.status() == Status::Scheduled;
                 Ok(Applied { seq: Store::put_email(tx, &email).await?, wakes_scheduler })
             }
             EmailEffect::Deleted => delete(tx, user, Kind::Email, &id.to_string()).await,
@@ -113,11 +113,11 @@ async fn put_email(tx: &mut Tx, user: UserId, incoming: &Email, now: Instant) ->
         PutEmail::Create(mut email) => {
             email.created_at = now;
             email.updated_at = now;
-            let wakes = email.status == Status::Scheduled;
+            let wakes = email.status() == Status::Scheduled;
             Ok(Applied { seq: Store::put_email(tx, &email).await?, wakes_scheduler: wakes })
         }
         PutEmail::Update(email) => {
-            let wakes = email.status == Status::Scheduled;
+            let wakes = email.status() == Status::Scheduled;
             Ok(Applied { seq: Store::put_email(tx, &email).await?, wakes_scheduler: wakes })
         }
         PutEmail::Unchanged => {

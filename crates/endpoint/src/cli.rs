@@ -247,15 +247,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         stop_grace: grace,
         ..SendSettings::default()
     };
-    let scheduler = Arc::new(Scheduler::new(
-        store,
-        transport,
-        keys,
-        public_url,
-        state.feed.clone(),
-        state.wake.clone(),
-        settings,
-    ));
+    let scheduler = Arc::new(Scheduler::new(&state, transport, public_url, settings));
     let interrupted = scheduler.recover_interrupted().await.context("recovering interrupted sends")?;
     if interrupted > 0 {
         tracing::warn!(interrupted, "emails left in progress by a previous run were marked Failed");

@@ -16,7 +16,7 @@ use axum::{Json, Router};
 use chrono::Utc;
 use domain::classify::ClassifierSettings;
 use domain::sync::{
-    ChangePage, Cursor, ErrorBody, ErrorCode, Operation, PROTOCOL_VERSION, PushRequest, PushResponse,
+    ChangePage, Cursor, ErrorBody, ErrorCode, Me, Operation, PROTOCOL_VERSION, PushRequest, PushResponse,
 };
 use domain::{Campaign, Email, EmailId, Person, SavedSearchId, TaskId, UserId};
 use futures_util::Stream;
@@ -323,16 +323,6 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
             (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "degraded", database: "unreachable" }))
         }
     }
-}
-
-#[derive(Serialize, ToSchema)]
-struct Me {
-    /// The user's number.
-    user: i64,
-    /// The user's address (the sender of their emails).
-    email: String,
-    /// The sync protocol version this endpoint speaks.
-    protocol: u16,
 }
 
 /// Who the token belongs to.

@@ -1,24 +1,24 @@
 //! `POST /api/v1/inbound`: one raw message from the mail server (bounce reports, complaint reports,
 //! replies, auto-replies, anything else), read by the `inbound` crate and applied to the email it is about.
 //!
-//! Every message is kept whole, whatever it is. A failed-for-good report moves the email to Bounced (hard
-//! or soft) and a hard one suppresses the address; a delayed report is only an event; a complaint moves it
-//! to Spam and suppresses the address; a reply is a Replied event; an auto-reply is recorded, never a reply.
+//! Every message is kept whole, whatever it is. What it does to the email it is about is the domain's
+//! reaction (`domain::reaction`): a bounce report, a complaint, a reply or an automatic one.
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use chrono::Utc;
+use domain::reaction::ReportedRecipient;
 use domain::sync::ErrorCode;
-use domain::{Email, EmailId, EventKind, Status, UserId};
-use inbound::{Classification, DeliveryAction, Kind as MailKind};
+use domain::{Email, EmailId};
+use inbound::{Classification, Kind as MailKind};
 use serde::Serialize;
 
+use crate::engagement;
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::store::{Kind, Store, StoreError, Tx};
-use crate::tracking_http::{new_event, record_event};
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct InboundAnswer {
@@ -136,23 +136,29 @@ async fn find_email(state: &AppState, c: &Classification) -> Result<Option<Email
     Ok(None)
 }
 
-/// Whether a message tied to `email` (by its VERP address or a Message-ID) is really about it. A bounce
-/// report is, when it names an address the email went to, or names none at all (a report too mangled to
-/// read, tied by VERP alone); one about other addresses only is someone else's mail, or a forgery, and
-/// changes nothing. Every other kind is about the email it is tied to.
+/// Whether a message tied to `email` (by its VERP address or a Message-ID) is really about it: a bounce
+/// report only when it names an address the email went to, or none at all (the domain's rule); every other
+/// kind always.
 fn is_about(email: &Email, c: &Classification) -> bool {
-    if c.kind != MailKind::Bounce || (c.recipients.is_empty() && c.recipients_left_out == 0) {
+    if c.kind != MailKind::Bounce {
         return true;
     }
-    let named = c.recipients.iter().filter(|r| email.goes_to(&r.address)).count();
-    let others = c.recipients.len() - named + c.recipients_left_out;
+    let reported = reported(c);
+    let about = email.is_about(&reported);
+    let others = reported.iter().filter(|r| !email.goes_to(&r.address)).count() + c.recipients_left_out;
     if others > 0 {
-        tracing::info!(email = %email.id, named, others, "a bounce report names addresses the email never went to: those are ignored");
+        tracing::info!(email = %email.id, about, others, "a bounce report names addresses the email never went to: those are ignored");
     }
-    named > 0
+    about
 }
 
-/// What the message does to the email it is about, inside `tx`. Returns the newest change number.
+/// The recipients a bounce report names, in the domain's words.
+fn reported(c: &Classification) -> Vec<ReportedRecipient> {
+    c.recipients.iter().map(|r| r.reported()).collect()
+}
+
+/// What the message does to the email it is about, inside `tx` (the domain's reaction, written through
+/// [`engagement::apply`]). Returns the newest change number.
 async fn apply(
     tx: &mut Tx,
     state: &AppState,
@@ -160,84 +166,16 @@ async fn apply(
     c: &Classification,
 ) -> Result<Option<u64>, StoreError> {
     let now = Utc::now();
-    let owner: UserId = found.owner;
-    let Some(mut email): Option<Email> = Store::get(tx, owner, Kind::Email, &found.id.to_string()).await?
+    let Some(mut email): Option<Email> =
+        Store::get(tx, found.owner, Kind::Email, &found.id.to_string()).await?
     else {
         return Ok(None);
     };
-    let mut seq = None;
-    match c.kind {
-        MailKind::Bounce if c.recipients.is_empty() => {
-            // A report too mangled to name its recipient, tied to the email by its VERP address alone: a
-            // soft bounce whose reason is unknown.
-            let diagnostic = c.evidence.clone().unwrap_or_else(|| "an unreadable bounce report".into());
-            let bounce = domain::Bounce {
-                status: String::new(),
-                smtp_code: None,
-                reason: domain::BounceReason::Undefined,
-                diagnostic: diagnostic.clone(),
-            };
-            if matches!(email.status, Status::Delivered | Status::InProgress)
-                && email.transition(Status::Bounced, now, Some(diagnostic)).is_ok()
-            {
-                seq = Some(Store::put_email(tx, &email).await?);
-            }
-            let event = new_event(&email, EventKind::Bounced(bounce), None, None);
-            seq = record_event(tx, &state.classifier, &email, event).await?.or(seq);
-        }
-        MailKind::Bounce => {
-            // Only the addresses the email went to: a report cannot bounce it for someone else, nor fill
-            // its timeline with other people's addresses.
-            let named: Vec<_> = c.recipients.iter().filter(|r| email.goes_to(&r.address)).collect();
-            for recipient in named {
-                let bounce = recipient.bounce();
-                let kind = match recipient.action {
-                    DeliveryAction::Failed => {
-                        if matches!(email.status, Status::Delivered | Status::InProgress) {
-                            let text =
-                                format!("{} {}", recipient.status, recipient.diagnostic).trim().to_string();
-                            if email.transition(Status::Bounced, now, Some(text)).is_ok() {
-                                seq = Some(Store::put_email(tx, &email).await?);
-                            }
-                        }
-                        if recipient.hard {
-                            Store::suppress(
-                                tx,
-                                owner,
-                                recipient.address.as_str(),
-                                recipient.reason.name(),
-                                now,
-                            )
-                            .await?;
-                        }
-                        EventKind::Bounced(bounce)
-                    }
-                    DeliveryAction::Delayed => EventKind::Delayed(bounce),
-                };
-                let event = new_event(&email, kind, None, None);
-                seq = record_event(tx, &state.classifier, &email, event).await?.or(seq);
-            }
-        }
-        MailKind::Complaint => {
-            if email.status == Status::Delivered {
-                let reason = format!("complaint ({})", c.feedback_type.as_deref().unwrap_or("abuse"));
-                if email.transition(Status::Spam, now, Some(reason)).is_ok() {
-                    seq = Some(Store::put_email(tx, &email).await?);
-                }
-            }
-            Store::suppress(tx, owner, email.recipient.as_str(), "complaint", now).await?;
-            let kind = EventKind::Complained {
-                feedback_type: c.feedback_type.clone().unwrap_or_else(|| "abuse".into()),
-            };
-            let event = new_event(&email, kind, None, None);
-            seq = record_event(tx, &state.classifier, &email, event).await?.or(seq);
-        }
-        MailKind::Reply | MailKind::AutoReply => {
-            let kind = if c.kind == MailKind::Reply { EventKind::Replied } else { EventKind::AutoReplied };
-            let event = new_event(&email, kind, None, None);
-            seq = record_event(tx, &state.classifier, &email, event).await?;
-        }
-        MailKind::Other => {}
-    }
-    Ok(seq)
+    let effects = match c.kind {
+        MailKind::Bounce => email.apply_bounce_report(now, &reported(c), c.evidence.as_deref()),
+        MailKind::Complaint => email.apply_complaint(now, c.feedback_type.as_deref().unwrap_or("abuse")),
+        MailKind::Reply | MailKind::AutoReply => email.apply_reply(c.kind == MailKind::AutoReply),
+        MailKind::Other => return Ok(None),
+    };
+    engagement::apply(tx, &state.classifier, &email, effects, now).await
 }

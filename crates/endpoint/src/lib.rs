@@ -6,6 +6,7 @@
 
 pub mod actions;
 pub mod cli;
+pub mod engagement;
 pub mod error;
 pub mod extract;
 pub mod feed;

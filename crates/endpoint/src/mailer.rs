@@ -173,11 +173,6 @@ fn address(text: &str) -> Result<Address, BuildError> {
     text.parse::<Address>().map_err(|e| BuildError::Address(text.to_string(), e.to_string()))
 }
 
-/// The VERP return path of an email: `bounce+<email id>@<domain>`.
-pub fn return_path(email: &Email, domain: &str) -> String {
-    format!("bounce+{}@{}", email.id, domain)
-}
-
 /// Builds the message of `email`: tracking unless `track` is false, a Message-ID and a VERP return path on
 /// `domain` (the sender's domain when `None`), and one-click unsubscribe through `base`.
 pub fn build(
@@ -187,8 +182,8 @@ pub fn build(
     domain: Option<&str>,
     track: bool,
 ) -> Result<Outgoing, BuildError> {
-    let domain = domain.unwrap_or(email.sender.domain());
-    let message_id = format!("{}@{}", email.id, domain);
+    let message_id = email.message_id(domain);
+    let domain = email.mail_domain(domain);
     let from = Mailbox::new(None, address(email.sender.as_str())?);
     let to = Mailbox::new(None, address(email.recipient.as_str())?);
     let unsubscribe = keys.sign(&Target::Unsubscribe { e: email.id });
@@ -215,7 +210,7 @@ pub fn build(
         (false, false) => builder.multipart(MultiPart::alternative_plain_html(email.text_body.clone(), html)),
     }
     .map_err(|e| BuildError::Message(e.to_string()))?;
-    let envelope = Envelope::new(Some(address(&return_path(email, domain))?), recipients)
+    let envelope = Envelope::new(Some(address(&inbound::verp::return_path(email.id, domain))?), recipients)
         .map_err(|e| BuildError::Message(e.to_string()))?;
     Ok(Outgoing { envelope, message_id, bytes: message.formatted() })
 }

@@ -27,9 +27,9 @@ use domain::classify::ClassifierSettings;
 use domain::{Email, EmailId, EngagementEvent, EventId, EventKind, Instant, UserId};
 use tokio::sync::mpsc;
 
+use crate::engagement::{Recording, new_event};
 use crate::feed::Feed;
 use crate::store::{Kind, Store, StoreError, Write};
-use crate::tracking_http::{Recording, new_event};
 
 /// An identical hit (same email, same kind and link, same address and user agent) within this long of the
 /// last one recorded is a repeat — a reload, a client fetching the pixel twice, a retried request — and is
@@ -311,8 +311,9 @@ pub async fn write_batch(
         let mut changed: Vec<EngagementEvent> = Vec::new();
         let mut position: HashMap<EventId, usize> = HashMap::new();
         for hit in by_email.remove(&id).unwrap_or_default() {
+            let email = recording.email();
             let mut event =
-                new_event(recording.email(), hit.kind.clone(), hit.ip.clone(), hit.user_agent.clone());
+                new_event(email, &email.recipient, hit.kind.clone(), hit.ip.clone(), hit.user_agent.clone());
             event.at = hit.at;
             for event in recording.judge(classifier, event).unwrap_or_default() {
                 match position.get(&event.id) {

@@ -17,18 +17,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use domain::{Bounce, Email, EmailId, EngagementEvent, EventId, EventKind, Status, UserId};
+use domain::classify::ClassifierSettings;
+use domain::reaction::Handoff;
+use domain::{Bounce, Email, EmailId, UserId};
 use tokio::sync::{Notify, Semaphore, mpsc, oneshot};
 use tokio::time::Instant as Tick;
 use tokio_util::sync::CancellationToken;
 
+use crate::engagement;
 use crate::feed::Feed;
+use crate::http::AppState;
 use crate::mailer::{self, Gate, SendOutcome, Transport};
 use crate::store::{Kind, Store, StoreError, Tx};
 use crate::tracking::TrackingKeys;
-
-/// Why an email left In progress at start: its hand-off to the relay had begun when the endpoint stopped.
-pub const INTERRUPTED: &str = "interrupted";
 
 /// How the scheduler sends.
 #[derive(Clone, Debug)]
@@ -79,6 +80,7 @@ pub struct Scheduler {
     pub public_url: String,
     pub feed: Feed,
     pub wake: Arc<Notify>,
+    pub classifier: Arc<ClassifierSettings>,
     pub settings: SendSettings,
     pacing: std::sync::Mutex<Pacing>,
     in_flight: Arc<Semaphore>,
@@ -108,25 +110,28 @@ struct Retry {
 }
 
 impl Scheduler {
+    /// A scheduler sharing the HTTP side's store, tracking keys, change notifications, wake-ups and
+    /// classifier, sending through `transport` with links on `public_url`.
     pub fn new(
-        store: Store,
+        shared: &AppState,
         transport: Transport,
-        keys: TrackingKeys,
         public_url: String,
-        feed: Feed,
-        wake: Arc<Notify>,
         settings: SendSettings,
     ) -> Scheduler {
         let in_flight = Arc::new(Semaphore::new(settings.concurrency.max(1)));
-        let writer = Writer::start(store.clone(), feed.clone(), settings.bounce_domain.clone());
+        let store = shared.store.clone();
+        let (feed, classifier) = (shared.feed.clone(), shared.classifier.clone());
+        let writer =
+            Writer::start(store.clone(), feed.clone(), classifier.clone(), settings.bounce_domain.clone());
         Scheduler {
             writer,
+            classifier,
             store,
             transport,
-            keys,
+            keys: shared.keys.clone(),
             public_url,
             feed,
-            wake,
+            wake: shared.wake.clone(),
             settings,
             pacing: std::sync::Mutex::new(Pacing::default()),
             in_flight,
@@ -141,8 +146,8 @@ impl Scheduler {
         for email in &stuck {
             tracing::warn!(email = %email.id, "an email was being handed to the relay when the endpoint stopped: marked Failed");
             let mut tx = self.store.begin().await?;
-            let seq =
-                record_outcome(&mut tx, email.owner, email.id, Outcome::Failed(INTERRUPTED.into())).await?;
+            let seq = record_outcome(&mut tx, &self.classifier, email.owner, email.id, Handoff::Interrupted)
+                .await?;
             tx.commit().await?;
             if let Some(seq) = seq {
                 self.feed.changed(email.owner, seq);
@@ -343,7 +348,7 @@ impl Scheduler {
 
     /// One attempt: builds the message and hands it over once `gate` opens. A transient failure becomes a
     /// release with a backoff, or Failed once the attempts are used up. `None` when it was withdrawn.
-    async fn attempt(&self, email: &Email, gate: &mut Gate) -> Option<Outcome> {
+    async fn attempt(&self, email: &Email, gate: &mut Gate) -> Option<Handoff> {
         let message = match mailer::build(
             email,
             &self.keys,
@@ -352,14 +357,14 @@ impl Scheduler {
             email.tracking_enabled(),
         ) {
             Ok(message) => message,
-            Err(err) => return Some(self.done(email.id, Outcome::Failed(err.to_string()))),
+            Err(err) => return Some(self.done(email.id, Handoff::Failed(err.to_string()))),
         };
         let reason = match self.transport.send(&message, gate).await {
-            SendOutcome::Delivered => return Some(self.done(email.id, Outcome::Delivered)),
+            SendOutcome::Delivered => return Some(self.done(email.id, Handoff::Delivered)),
             SendOutcome::Bounced { code, text } => {
-                return Some(self.done(email.id, Outcome::Bounced(bounce_of(code, &text))));
+                return Some(self.done(email.id, Handoff::Refused(bounce_of(code, &text))));
             }
-            SendOutcome::Failed { reason } => return Some(self.done(email.id, Outcome::Failed(reason))),
+            SendOutcome::Failed { reason } => return Some(self.done(email.id, Handoff::Failed(reason))),
             SendOutcome::Withdrawn => return None,
             SendOutcome::Transient { reason } => reason,
         };
@@ -368,16 +373,16 @@ impl Scheduler {
         let made = pacing.retry.get(&email.id).map_or(0, |r| r.attempts) + 1;
         if made >= allowed {
             pacing.retry.remove(&email.id);
-            return Some(Outcome::Failed(format!("gave up after {made} attempts: {reason}")));
+            return Some(Handoff::Failed(format!("gave up after {made} attempts: {reason}")));
         }
         let wait = self.settings.backoff.saturating_mul(1 << (made - 1).min(16));
         pacing.retry.insert(email.id, Retry { attempts: made, not_before: Tick::now() + wait });
         tracing::info!(email = %email.id, attempt = made, %reason, "transient failure, will retry");
-        Some(Outcome::Release(format!("{reason} (attempt {made} of {allowed}; trying again)")))
+        Some(Handoff::NotTaken(format!("{reason} (attempt {made} of {allowed}; trying again)")))
     }
 
     /// A final outcome: the email's backoff, if any, is over.
-    fn done(&self, id: EmailId, outcome: Outcome) -> Outcome {
+    fn done(&self, id: EmailId, outcome: Handoff) -> Handoff {
         self.pacing.lock().expect("pacing lock").retry.remove(&id);
         outcome
     }
@@ -399,13 +404,18 @@ type Marked = Result<bool, String>;
 enum Write {
     /// Mark this email In progress if it is still as given; answered once committed.
     Mark(Box<Email>, oneshot::Sender<Marked>),
-    Outcome(UserId, EmailId, Outcome),
+    Outcome(UserId, EmailId, Handoff),
     /// Answered once everything queued before it is committed.
     Flush(oneshot::Sender<()>),
 }
 
 impl Writer {
-    fn start(store: Store, feed: Feed, bounce_domain: Option<String>) -> Writer {
+    fn start(
+        store: Store,
+        feed: Feed,
+        classifier: Arc<ClassifierSettings>,
+        bounce_domain: Option<String>,
+    ) -> Writer {
         let (sender, mut receiver) = mpsc::channel::<Write>(4096);
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(512);
@@ -425,7 +435,7 @@ impl Writer {
                                 (expected.owner, seq)
                             }
                             Write::Outcome(user, id, outcome) => {
-                                (user, record_outcome(&mut tx, user, id, outcome).await?)
+                                (user, record_outcome(&mut tx, &classifier, user, id, outcome).await?)
                             }
                             Write::Flush(done) => {
                                 flushed.push(done);
@@ -468,7 +478,7 @@ impl Writer {
         answered.await.map_err(|_| refused())?
     }
 
-    async fn outcome(&self, user: UserId, id: EmailId, outcome: Outcome) {
+    async fn outcome(&self, user: UserId, id: EmailId, outcome: Handoff) {
         if self.sender.send(Write::Outcome(user, id, outcome)).await.is_err() {
             tracing::error!(email = %id, "the scheduler's writer stopped; the email stays In progress");
         }
@@ -499,73 +509,35 @@ async fn mark_in(
     if email != *expected || !email.is_due(now) {
         return Ok((false, None));
     }
-    email.transition(Status::InProgress, now, None).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let suppressed = Store::suppression(tx, user, email.recipient.as_str()).await?;
-    if let Some(why) = &suppressed {
-        email
-            .transition(Status::Failed, now, Some(format!("the recipient is suppressed ({why})")))
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    } else {
-        let domain = bounce_domain.unwrap_or(email.sender.domain()).to_string();
-        Store::remember_message_id(tx, &format!("{}@{}", email.id, domain), user, email.id).await?;
+    let to_send =
+        email.begin_handoff(now, suppressed.as_deref()).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    if to_send {
+        Store::remember_message_id(tx, &email.message_id(bounce_domain), user, email.id).await?;
     }
     let seq = Store::put_email(tx, &email).await?;
-    Ok((suppressed.is_none(), Some(seq)))
+    Ok((to_send, Some(seq)))
 }
 
-/// Writes one send outcome inside `tx`. Returns the newest change number, or `None` when the email is gone.
+/// Writes what the relay's answer does to an email (the domain's reaction) inside `tx`. Returns the newest
+/// change number, or `None` when nothing changed (the email is gone, or a faster signal, such as a bounce
+/// report, got there first).
 async fn record_outcome(
     tx: &mut Tx,
+    classifier: &ClassifierSettings,
     user: UserId,
     id: EmailId,
-    outcome: Outcome,
+    outcome: Handoff,
 ) -> Result<Option<u64>, StoreError> {
     let now = Utc::now();
     let Some(mut email): Option<Email> = Store::get(tx, user, Kind::Email, &id.to_string()).await? else {
         return Ok(None);
     };
-    let (to, reason) = match &outcome {
-        Outcome::Delivered => (Status::Delivered, None),
-        Outcome::Bounced(bounce) => (Status::Bounced, Some(bounce_text(bounce))),
-        Outcome::Failed(reason) => (Status::Failed, Some(reason.clone())),
-        Outcome::Release(reason) => (Status::Scheduled, Some(reason.clone())),
-    };
-    if let Err(refused) = email.transition(to, now, reason) {
-        // A faster signal got there first (a bounce report can arrive before the relay's answer is
-        // written): the email keeps that status, and the other outcomes written with this one still are.
-        tracing::info!(email = %id, %refused, "send outcome not applied");
-        return Ok(None);
+    let effects = email.apply_handoff(now, outcome);
+    if !effects.changed {
+        tracing::info!(email = %id, status = ?email.status(), "send outcome not applied: the email moved on");
     }
-    let mut seq = Store::put_email(tx, &email).await?;
-    if let Outcome::Bounced(bounce) = outcome {
-        let event = EngagementEvent {
-            id: EventId(uuid::Uuid::now_v7()),
-            email: email.id,
-            recipient: email.recipient.clone(),
-            at: now,
-            kind: EventKind::Bounced(bounce.clone()),
-            ip: None,
-            user_agent: None,
-            verdict: None,
-        };
-        seq = Store::put_event(tx, user, &event).await?;
-        if bounce.is_hard() {
-            for address in email.refused_in(&bounce.diagnostic) {
-                Store::suppress(tx, user, address.as_str(), bounce.reason.name(), now).await?;
-            }
-        }
-    }
-    Ok(Some(seq))
-}
-
-/// What became of one send.
-#[derive(Debug)]
-enum Outcome {
-    Delivered,
-    Bounced(Bounce),
-    Failed(String),
-    /// The relay never took it: back to Scheduled, with why.
-    Release(String),
+    engagement::apply(tx, classifier, &email, effects, now).await
 }
 
 /// A bounce from an SMTP answer: the code, the enhanced status in the text when there is one, and the
@@ -574,9 +546,4 @@ pub fn bounce_of(code: u16, text: &str) -> Bounce {
     let status = inbound::enhanced_status(text).unwrap_or_default();
     let reason = inbound::reason_for(&status, text);
     Bounce { status, smtp_code: Some(code), reason, diagnostic: text.to_string() }
-}
-
-fn bounce_text(bounce: &Bounce) -> String {
-    let code = bounce.smtp_code.map(|c| c.to_string()).unwrap_or_default();
-    format!("{code} {}", bounce.diagnostic).trim().to_string()
 }

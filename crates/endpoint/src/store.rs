@@ -160,7 +160,7 @@ fn status_name(status: Status) -> &'static str {
 
 /// When the scheduler should look at an email: its scheduled time while it is Scheduled.
 fn due_at(email: &Email) -> Option<i64> {
-    match email.status {
+    match email.status() {
         Status::Scheduled => Some(email.schedule.as_ref().map(|s| millis(s.at)).unwrap_or(0)),
         _ => None,
     }
@@ -368,7 +368,7 @@ impl Store {
             Kind::Email,
             &id,
             Some(&body),
-            Some(status_name(email.status)),
+            Some(status_name(email.status())),
             due_at(email),
             None,
         )

@@ -1,8 +1,7 @@
 //! The tracking routes: the open pixel, the click redirect and one-click unsubscribe.
 //!
-//! A token that does not verify records nothing and never redirects. An archived email records nothing.
-//! Each view or click is judged human or machine by the domain's classifier, and the email's totals are
-//! recomputed and put in the change feed with it.
+//! A token that does not verify records nothing and never redirects. A verified view or click is handed to
+//! the [`crate::recorder`], which records it through [`crate::engagement`] after the answer has gone.
 
 use std::net::SocketAddr;
 
@@ -10,12 +9,10 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Utc;
-use domain::aggregate::EmailEngagement;
-use domain::classify::ClassifierSettings;
-use domain::{Email, EngagementEvent, EventId, EventKind, Status};
+use domain::EventKind;
 
 use crate::http::{AppState, redirect_to};
-use crate::store::{Kind, Store, StoreError, Tx};
+use crate::store::{Store, StoreError};
 use crate::tracking::{PIXEL_GIF, Target};
 
 fn pixel() -> Response {
@@ -99,129 +96,4 @@ pub async fn unsubscribe_page(State(state): State<AppState>, Path(token): Path<S
          <p>Stop receiving these emails?</p><button type=\"submit\">Unsubscribe</button></form>"
     ))
     .into_response()
-}
-
-/// A new event of `email`, now.
-pub fn new_event(
-    email: &Email,
-    kind: EventKind,
-    ip: Option<String>,
-    user_agent: Option<String>,
-) -> EngagementEvent {
-    EngagementEvent {
-        id: EventId(uuid::Uuid::now_v7()),
-        email: email.id,
-        recipient: email.recipient.clone(),
-        at: Utc::now(),
-        kind,
-        ip,
-        user_agent,
-        verdict: None,
-    }
-}
-
-/// Stores one event of `email` inside `tx`: judged (earlier verdicts the event changes are rewritten), and
-/// the email's totals recomputed. Returns the newest change number, or `None` when the event is not counted
-/// (tracking off for an archived email, or a repeat).
-pub async fn record_event(
-    tx: &mut Tx,
-    classifier: &ClassifierSettings,
-    email: &Email,
-    event: EngagementEvent,
-) -> Result<Option<u64>, StoreError> {
-    let mut recording = Recording::load(tx, classifier, email.clone()).await?;
-    recording.add(tx, classifier, event).await?;
-    recording.finish(tx).await
-}
-
-/// The engagement of one email while events are added to it: its recorded events and totals, read once
-/// for any number of new events.
-pub struct Recording {
-    email: Email,
-    recorded: Vec<EngagementEvent>,
-    totals: EmailEngagement,
-    seq: Option<u64>,
-}
-
-impl Recording {
-    /// Reads the recorded events of `email` and its totals.
-    pub async fn load(
-        tx: &mut Tx,
-        classifier: &ClassifierSettings,
-        email: Email,
-    ) -> Result<Recording, StoreError> {
-        let recorded = Store::events_of(tx, email.owner, email.id).await?;
-        Ok(Recording::of(classifier, email, recorded))
-    }
-
-    /// The recording of `email` with its recorded events (oldest first).
-    pub fn of(classifier: &ClassifierSettings, email: Email, recorded: Vec<EngagementEvent>) -> Recording {
-        let totals = EmailEngagement::of(classifier, &email, &recorded);
-        Recording { email, recorded, totals, seq: None }
-    }
-
-    pub fn email(&self) -> &Email {
-        &self.email
-    }
-
-    /// The email's totals with every event judged so far.
-    pub fn totals(&self) -> &EmailEngagement {
-        &self.totals
-    }
-
-    /// How many events are recorded for the email.
-    pub fn events(&self) -> usize {
-        self.recorded.len()
-    }
-
-    /// Judges and stores `event`, rewriting the verdicts of earlier events it changes. Returns false when
-    /// the event is not counted (the email is archived, or the event is a repeat) and nothing was written.
-    pub async fn add(
-        &mut self,
-        tx: &mut Tx,
-        classifier: &ClassifierSettings,
-        event: EngagementEvent,
-    ) -> Result<bool, StoreError> {
-        let Some(changed) = self.judge(classifier, event) else { return Ok(false) };
-        let mut seq = 0;
-        for event in &changed {
-            seq = seq.max(Store::put_event(tx, self.email.owner, event).await?);
-        }
-        self.seq = Some(seq);
-        Ok(true)
-    }
-
-    /// Judges `event` and counts it into the totals, without writing anything. Returns what must be
-    /// stored: the earlier events whose verdicts changed, then the event itself; `None` when the event is
-    /// not counted (the email is archived, or the event is a repeat).
-    pub fn judge(
-        &mut self,
-        classifier: &ClassifierSettings,
-        mut event: EngagementEvent,
-    ) -> Option<Vec<EngagementEvent>> {
-        if self.email.status == Status::Archived {
-            return None;
-        }
-        let verdicts = self.totals.apply(classifier, &self.email, &self.recorded, &event).ok()?;
-        let mut changed = Vec::with_capacity(verdicts.len());
-        for (id, verdict) in verdicts {
-            if id == event.id {
-                event.verdict = Some(verdict);
-            } else if let Some(earlier) = self.recorded.iter_mut().find(|e| e.id == id) {
-                earlier.verdict = Some(verdict);
-                changed.push(earlier.clone());
-            }
-        }
-        changed.push(event.clone());
-        self.recorded.push(event);
-        Some(changed)
-    }
-
-    /// Writes the totals when any event was added since the last time. Returns the newest change number, if
-    /// anything changed. The recording can take more events afterwards.
-    pub async fn finish(&mut self, tx: &mut Tx) -> Result<Option<u64>, StoreError> {
-        let Some(seq) = self.seq.take() else { return Ok(None) };
-        let id = self.email.id.to_string();
-        Ok(Some(seq.max(Store::put(tx, self.email.owner, Kind::Engagement, &id, &self.totals).await?)))
-    }
 }

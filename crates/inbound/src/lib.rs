@@ -149,6 +149,15 @@ impl BouncedRecipient {
         }
     }
 
+    /// What the report says of this recipient, in the domain's words.
+    pub fn reported(&self) -> domain::reaction::ReportedRecipient {
+        domain::reaction::ReportedRecipient {
+            address: self.address.clone(),
+            failed: self.action == DeliveryAction::Failed,
+            bounce: self.bounce(),
+        }
+    }
+
     /// The engagement event this recipient's report is: `Bounced` when delivery failed for good,
     /// `Delayed` when it is only delayed.
     pub fn event(&self) -> EventKind {
