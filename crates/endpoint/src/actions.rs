@@ -136,7 +136,7 @@ impl ApiError {
 /// A stable digest of a request, so a reused idempotency key with a different request is caught.
 pub fn request_hash(value: &impl serde::Serialize) -> String {
     let bytes = serde_json::to_vec(value).unwrap_or_default();
-    Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(&bytes))
 }
 
 /// Applies a mutation at most once per idempotency key: a replay returns the first outcome (as

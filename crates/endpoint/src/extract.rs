@@ -15,8 +15,7 @@ use crate::http::AppState;
 
 /// The hex SHA-256 of a token: what the database keeps instead of the token.
 pub fn token_hash(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// The user a request is made by, from `Authorization: Bearer <token>`.
@@ -62,7 +61,8 @@ fn query_token(query: Option<&str>) -> Option<String> {
     query?.split('&').find_map(|pair| pair.strip_prefix("access_token=")).map(|t| t.to_string())
 }
 
-/// A JSON body of `T` that also refuses fields `T` does not know, so a typo is an error, not ignored.
+/// A JSON body of `T` that also refuses fields `T` does not know (whatever their value, `null` and `[]`
+/// included), so a typo is an error, not ignored.
 pub struct StrictJson<T>(pub T);
 
 impl<T, S> FromRequest<S> for StrictJson<T>
@@ -74,7 +74,11 @@ where
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let axum::Json(value) = axum::Json::<Value>::from_request(req, state).await?;
-        let parsed: T = serde_path_to_error::deserialize(&value).map_err(|err| {
+        // Every key `T` does not read, at any depth, whatever its value (`null` and `[]` included).
+        let mut ignored = Vec::new();
+        let mut note = |path: serde_ignored::Path| ignored.push(path.to_string());
+        let reader = serde_ignored::Deserializer::new(&value, &mut note);
+        let parsed: T = serde_path_to_error::deserialize(reader).map_err(|err| {
             let path = err.path().to_string();
             let message = format!("{}: {}", path, err.inner());
             if path == "." {
@@ -83,6 +87,11 @@ where
                 ApiError::field(ErrorCode::InvalidInput, &path, message)
             }
         })?;
+        if let Some(path) = ignored.first() {
+            return Err(ApiError::field(ErrorCode::InvalidInput, path, format!("unknown field `{path}`")));
+        }
+        // A field that belongs to another variant of a tagged record is read but not kept: found by
+        // writing what was read back out.
         let known = serde_json::to_value(&parsed).map_err(|e| ApiError::internal("re-encode", e))?;
         if let Some(path) = unknown_field(&value, &known, String::new()) {
             return Err(ApiError::field(ErrorCode::InvalidInput, &path, format!("unknown field `{path}`")));

@@ -704,6 +704,12 @@ async fn bad_input_gets_a_clear_json_error_and_writes_nothing() {
     unknown["bcc"] = json!("all@acme.example.com");
     let body = check(api.put(&format!("/emails/{id}"), &unknown).await, 400).await;
     assert_eq!(body["field"], "bcc");
+    // Refused whatever the value: a typo left empty is still a typo.
+    for empty in [json!(null), json!([])] {
+        unknown["bcc"] = empty;
+        let body = check(api.put(&format!("/emails/{id}"), &unknown).await, 400).await;
+        assert_eq!(body["field"], "bcc", "{body}");
+    }
     let res = api
         .http
         .put(format!("{}/api/v1/emails/{id}", api.base))
