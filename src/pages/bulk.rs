@@ -247,11 +247,13 @@ pub fn BulkPage() -> impl IntoView {
             match (d, t, z) {
                 (Some(d), Some(t), Some(z)) => {
                     let at = domain::task::local_instant(d, t, z);
-                    if at <= Utc::now() {
-                        error.set(Some(t_string!(i18n, compose.schedule_past).to_string()));
-                        return;
+                    match Schedule::future(at, zone.get_untracked(), Utc::now()) {
+                        Ok(schedule) => schedule,
+                        Err(_) => {
+                            error.set(Some(t_string!(i18n, compose.schedule_past).to_string()));
+                            return;
+                        }
                     }
-                    Schedule { at, time_zone: zone.get_untracked() }
                 }
                 _ => {
                     error.set(Some(t_string!(i18n, compose.schedule_incomplete).to_string()));
@@ -262,11 +264,14 @@ pub fn BulkPage() -> impl IntoView {
             Schedule { at: Utc::now(), time_zone: zone.get_untracked() }
         };
         let campaign_choice = campaign.get_untracked();
-        let new_name = new_campaign.get_untracked().trim().to_string();
-        if campaign_choice == "new" && new_name.is_empty() {
-            error.set(Some(t_string!(i18n, compose.campaign_name_missing).to_string()));
-            return;
-        }
+        let new_name = match domain::people::record_name("campaign", &new_campaign.get_untracked()) {
+            Ok(name) => name,
+            Err(_) if campaign_choice == "new" => {
+                error.set(Some(t_string!(i18n, compose.campaign_name_missing).to_string()));
+                return;
+            }
+            Err(_) => String::new(),
+        };
         let campaign_id = match campaign_choice.as_str() {
             "" => None,
             "new" => Some(CampaignId(actions::new_id())),

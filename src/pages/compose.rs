@@ -303,11 +303,12 @@ pub fn ComposePage() -> impl IntoView {
                 match (date, time, zone) {
                     (Some(date), Some(time), Some(zone)) => {
                         let at = domain::task::local_instant(date, time, zone);
-                        if at <= Utc::now() {
-                            errs.schedule = Some(t_string!(i18n, compose.schedule_past).to_string());
-                            None
-                        } else {
-                            Some(Schedule { at, time_zone: f.zone.clone() })
+                        match Schedule::future(at, f.zone.clone(), Utc::now()) {
+                            Ok(schedule) => Some(schedule),
+                            Err(_) => {
+                                errs.schedule = Some(t_string!(i18n, compose.schedule_past).to_string());
+                                None
+                            }
                         }
                     }
                     _ => {
@@ -318,10 +319,12 @@ pub fn ComposePage() -> impl IntoView {
             } else {
                 None
             };
-            let new_campaign = (f.campaign == "new").then(|| f.new_campaign.trim().to_string());
-            if new_campaign.as_ref().is_some_and(String::is_empty) {
+            let named =
+                (f.campaign == "new").then(|| domain::people::record_name("campaign", &f.new_campaign));
+            if matches!(named, Some(Err(_))) {
                 errs.campaign = Some(t_string!(i18n, compose.campaign_name_missing).to_string());
             }
+            let new_campaign = named.map(Result::unwrap_or_default);
             let sender = EmailAddress::parse(&session.email).ok();
             let (Some(recipient), Some(sender)) = (recipient, sender) else {
                 errors.set(errs);

@@ -216,11 +216,10 @@ pub fn SearchPage() -> impl IntoView {
     };
 
     let save_as = move |_| {
-        let name = save_name.get_untracked().trim().to_string();
-        let Ok(query) = parsed.get_untracked() else { return };
-        if name.is_empty() {
+        let Ok(name) = domain::people::record_name("saved search", &save_name.get_untracked()) else {
             return;
-        }
+        };
+        let Ok(query) = parsed.get_untracked() else { return };
         let id = SavedSearchId(actions::new_id());
         let search = SavedSearch { id, name, query };
         saving.set(false);
@@ -242,11 +241,10 @@ pub fn SearchPage() -> impl IntoView {
         saved_id.get().and_then(|id| state.search.saved.with(|s| s.iter().find(|x| x.id == id).cloned()))
     };
     let rename = move |_| {
-        let name = save_name.get_untracked().trim().to_string();
-        let Some(mut search) = current_saved() else { return };
-        if name.is_empty() {
+        let Ok(name) = domain::people::record_name("saved search", &save_name.get_untracked()) else {
             return;
-        }
+        };
+        let Some(mut search) = current_saved() else { return };
         search.name = name;
         renaming.set(false);
         leptos::task::spawn_local(async move {

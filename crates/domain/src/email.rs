@@ -20,6 +20,18 @@ pub struct Schedule {
     pub time_zone: String,
 }
 
+/// A time the rep chose to send at that has already passed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the time to send at has passed")]
+pub struct ScheduleInThePast;
+
+impl Schedule {
+    /// A schedule the rep sets at `now`: its time must be in the future (Send now is for now).
+    pub fn future(at: Instant, time_zone: String, now: Instant) -> Result<Schedule, ScheduleInThePast> {
+        if at <= now { Err(ScheduleInThePast) } else { Ok(Schedule { at, time_zone }) }
+    }
+}
+
 /// One email to one recipient. Bulk and group sends are one email per recipient, tied by `batch`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -391,6 +403,15 @@ pub(crate) mod tests {
         assert_eq!(email.refused_in("550 5.1.1 <DEAD@acme.example.com>: user unknown"), vec![&cc]);
         assert!(email.refused_in("550 user unknown").is_empty(), "no address named: none suppressed");
         assert!(!email.goes_to(&EmailAddress::parse("other@client.example.com").unwrap()));
+    }
+
+    #[test]
+    fn a_schedule_the_rep_sets_is_in_the_future_and_records_need_names() {
+        assert_eq!(Schedule::future(at(5), "UTC".into(), at(5)), Err(ScheduleInThePast));
+        assert!(Schedule::future(at(6), "Europe/Rome".into(), at(5)).is_ok());
+        let campaign = crate::people::Campaign { id: CampaignId::from_u128(1), name: "  ".into() };
+        assert_eq!(campaign.validate().unwrap_err().to_string(), "a campaign needs a name");
+        assert_eq!(crate::people::record_name("campaign", " Q4 launch "), Ok("Q4 launch".to_string()));
     }
 
     #[test]

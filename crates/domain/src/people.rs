@@ -167,6 +167,24 @@ pub struct Campaign {
     pub name: String,
 }
 
+/// A name a rep gives a record (a campaign, a saved search) that must have one.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("a {0} needs a name")]
+pub struct MissingName(pub &'static str);
+
+/// The name `text` gives a `what` (surrounding spaces dropped), or why it gives none.
+pub fn record_name(what: &'static str, text: &str) -> Result<String, MissingName> {
+    let name = text.trim();
+    if name.is_empty() { Err(MissingName(what)) } else { Ok(name.to_string()) }
+}
+
+impl Campaign {
+    /// Checks what a campaign needs: a name.
+    pub fn validate(&self) -> Result<(), MissingName> {
+        record_name("campaign", &self.name).map(|_| ())
+    }
+}
+
 /// A field a template can name as `{{field}}`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

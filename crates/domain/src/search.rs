@@ -1464,6 +1464,13 @@ pub struct SavedSearch {
     pub query: Query,
 }
 
+impl SavedSearch {
+    /// Checks what a saved search needs: a name.
+    pub fn validate(&self) -> Result<(), crate::people::MissingName> {
+        crate::people::record_name("saved search", &self.name).map(|_| ())
+    }
+}
+
 /// A person entered (`entered: true`) or left a saved search.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

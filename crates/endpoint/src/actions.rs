@@ -46,9 +46,9 @@ pub async fn apply(tx: &mut Tx, user: UserId, op: &Operation, now: Instant) -> R
         Operation::PutPerson { person } => put(tx, user, Kind::Person, &person.id.to_string(), person).await,
         Operation::DeletePerson { person } => delete(tx, user, Kind::Person, &person.to_string()).await,
         Operation::PutCampaign { campaign } => {
-            if campaign.name.trim().is_empty() {
-                return Err(ApiError::field(ErrorCode::InvalidInput, "name", "a campaign needs a name"));
-            }
+            campaign
+                .validate()
+                .map_err(|e| ApiError::field(ErrorCode::InvalidInput, "name", e.to_string()))?;
             put(tx, user, Kind::Campaign, &campaign.id.to_string(), campaign).await
         }
         Operation::PutTask { task } => {
@@ -57,9 +57,7 @@ pub async fn apply(tx: &mut Tx, user: UserId, op: &Operation, now: Instant) -> R
         }
         Operation::DeleteTask { task } => delete(tx, user, Kind::Task, &task.to_string()).await,
         Operation::PutSavedSearch { search } => {
-            if search.name.trim().is_empty() {
-                return Err(ApiError::field(ErrorCode::InvalidInput, "name", "a saved search needs a name"));
-            }
+            search.validate().map_err(|e| ApiError::field(ErrorCode::InvalidInput, "name", e.to_string()))?;
             put(tx, user, Kind::SavedSearch, &search.id.to_string(), search).await
         }
         Operation::DeleteSavedSearch { search } => {
