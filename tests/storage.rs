@@ -5,13 +5,11 @@
 //! change it.
 
 use chrono::{TimeZone, Utc};
-use command_center::storage::{
-    Cache, EmailRecord, OutboxEntry, OutboxState, SCHEMA_VERSION, SortKey, Store, Write,
-};
+use command_center::storage::{Cache, EmailRecord, OutboxEntry, OutboxState, SCHEMA_VERSION, Store, Write};
 use domain::sync::{ErrorBody, ErrorCode, Mutation, Operation};
 use domain::{
     Campaign, CampaignId, Email, EmailAddress, EmailId, EmailKind, Folder, FolderCounts, IdempotencyKey,
-    Instant, Status,
+    Instant, Order, SortKey, Status,
 };
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
@@ -66,12 +64,21 @@ async fn an_email_written_is_read_back_after_reopening_in_its_folder_and_order()
         cache.close();
     }
     let cache = Cache::open(&name).await.expect("reopen");
-    let page = cache.folder_page(Folder::Delivered, SortKey::Date, true, 0, 50).await.expect("page");
+    let page = cache
+        .folder_page(Folder::Delivered, Order { key: SortKey::Date, descending: true }, 0, 50)
+        .await
+        .expect("page");
     let ids: Vec<u128> = page.items.iter().map(|r| r.email.id.0.as_u128()).collect();
     assert_eq!(ids, vec![2, 1], "newest delivered first, the draft elsewhere");
-    let second = cache.folder_page(Folder::Delivered, SortKey::Date, true, 1, 50).await.expect("page 2");
+    let second = cache
+        .folder_page(Folder::Delivered, Order { key: SortKey::Date, descending: true }, 1, 50)
+        .await
+        .expect("page 2");
     assert_eq!(second.items.len(), 1);
-    let drafts = cache.folder_page(Folder::Draft, SortKey::Subject, false, 0, 50).await.expect("drafts");
+    let drafts = cache
+        .folder_page(Folder::Draft, Order { key: SortKey::Subject, descending: false }, 0, 50)
+        .await
+        .expect("drafts");
     assert_eq!(drafts.items[0].email.subject, "Subject 3");
     assert_eq!(cache.email(EmailId::from_u128(3)).await.unwrap().unwrap().email.status(), Status::Draft);
     cache.delete().await.expect("delete");
@@ -128,7 +135,10 @@ async fn a_version_1_cache_is_migrated_with_its_emails_and_an_unreadable_one_is_
     }
     let cache = Cache::open(&name).await.expect("upgrade");
     assert_eq!(cache.version(), SCHEMA_VERSION);
-    let delivered = cache.folder_page(Folder::Delivered, SortKey::Date, true, 0, 50).await.unwrap();
+    let delivered = cache
+        .folder_page(Folder::Delivered, Order { key: SortKey::Date, descending: true }, 0, 50)
+        .await
+        .unwrap();
     assert_eq!(delivered.items.len(), 1);
     assert_eq!(delivered.items[0].email.id, EmailId::from_u128(7));
     assert!(delivered.skipped.is_empty());
@@ -208,7 +218,10 @@ async fn a_corrupted_record_is_reported_and_skipped_and_the_rest_still_reads() {
         r#"{"f": "sent/delivered", "at": 1.0, "n": -1.0, "r": "x@y.example.com", "s": "x", "j": "{not json"}"#,
     );
     cache.put_raw(Store::Emails, "broken", &broken).await.unwrap();
-    let page = cache.folder_page(Folder::Delivered, SortKey::Date, true, 0, 50).await.unwrap();
+    let page = cache
+        .folder_page(Folder::Delivered, Order { key: SortKey::Date, descending: true }, 0, 50)
+        .await
+        .unwrap();
     assert_eq!(page.items.len(), 3, "every readable email is still listed");
     assert_eq!(page.skipped.len(), 1);
     assert_eq!(page.skipped[0].key, "broken");
@@ -248,12 +261,21 @@ async fn a_version_2_cache_gains_the_newest_first_order_with_its_emails() {
     }
     let cache = Cache::open(&name).await.expect("upgrade to the current version");
     assert_eq!(cache.version(), SCHEMA_VERSION);
-    let newest = cache.folder_page(Folder::Delivered, SortKey::Date, true, 0, 2).await.unwrap();
+    let newest = cache
+        .folder_page(Folder::Delivered, Order { key: SortKey::Date, descending: true }, 0, 2)
+        .await
+        .unwrap();
     let ids: Vec<u128> = newest.items.iter().map(|r| r.email.id.0.as_u128()).collect();
     assert_eq!(ids, vec![2, 3], "the first page, newest first, from the new index");
-    let oldest = cache.folder_page(Folder::Delivered, SortKey::Date, false, 0, 1).await.unwrap();
+    let oldest = cache
+        .folder_page(Folder::Delivered, Order { key: SortKey::Date, descending: false }, 0, 1)
+        .await
+        .unwrap();
     assert_eq!(oldest.items[0].email.id, EmailId::from_u128(1));
-    let later = cache.folder_page(Folder::Delivered, SortKey::Date, true, 2, 10).await.unwrap();
+    let later = cache
+        .folder_page(Folder::Delivered, Order { key: SortKey::Date, descending: true }, 2, 10)
+        .await
+        .unwrap();
     assert_eq!(later.items[0].email.id, EmailId::from_u128(1), "later pages read on from the offset");
     cache.delete().await.unwrap();
 }
@@ -323,6 +345,18 @@ fn start_reading_before_the_app(name: &str, path: &str) -> js_sys::Promise {
     js_sys::eval(&script).expect("first_page.js runs").into()
 }
 
+#[wasm_bindgen_test]
+fn the_early_read_goes_by_the_domains_home_folder_page_size_and_order() {
+    let rules = command_center::storage::early_read_rules();
+    let script = include_str!("../src/storage/first_page.js");
+    assert!(
+        script.contains(&rules),
+        "src/storage/first_page.js must open with the domain's rules; replace its CC_ constants with:\n{rules}"
+    );
+    assert!(rules.contains("const CC_HOME_FOLDER = \"sent/delivered\";"), "{rules}");
+    assert!(rules.contains("const CC_SOONEST_FIRST = [\"pending/scheduled\"];"), "{rules}");
+}
+
 /// How many folder reads were answered by the page read before the app (the performance mark they set).
 fn early_answers() -> u32 {
     let performance = web_sys::window().unwrap().performance().unwrap();
@@ -352,10 +386,16 @@ async fn the_first_page_read_while_the_app_loads_answers_the_first_folder_read()
     assert!(read_before_the_app(&name, "/emails/sent/delivered").await);
     let before = early_answers();
     let cache = Cache::open(&name).await.unwrap();
-    let first = cache.folder_page(Folder::Delivered, SortKey::Date, true, 0, 50).await.unwrap();
+    let first = cache
+        .folder_page(Folder::Delivered, Order { key: SortKey::Date, descending: true }, 0, 50)
+        .await
+        .unwrap();
     assert_eq!(page_ids(&first), vec![2, 3, 1], "newest first, as the cache itself reads it");
     assert_eq!(early_answers(), before + 1, "answered by the page read before the app");
-    let again = cache.folder_page(Folder::Delivered, SortKey::Date, true, 0, 50).await.unwrap();
+    let again = cache
+        .folder_page(Folder::Delivered, Order { key: SortKey::Date, descending: true }, 0, 50)
+        .await
+        .unwrap();
     assert_eq!(page_ids(&again), vec![2, 3, 1]);
     assert_eq!(early_answers(), before + 1, "used once: later reads read the cache");
     cache.delete().await.unwrap();
@@ -368,7 +408,10 @@ async fn a_first_page_still_being_read_when_the_app_asks_is_waited_for_not_read_
     let before = early_answers();
     let _still_going = start_reading_before_the_app(&name, "/emails/sent/delivered");
     let cache = Cache::open(&name).await.unwrap();
-    let first = cache.folder_page(Folder::Delivered, SortKey::Date, true, 0, 50).await.unwrap();
+    let first = cache
+        .folder_page(Folder::Delivered, Order { key: SortKey::Date, descending: true }, 0, 50)
+        .await
+        .unwrap();
     assert_eq!(page_ids(&first), vec![3, 1, 2]);
     assert_eq!(early_answers(), before + 1);
     cache.delete().await.unwrap();
@@ -382,7 +425,10 @@ async fn a_page_read_before_a_write_is_not_shown_after_it() {
     let before = early_answers();
     let cache = Cache::open(&name).await.unwrap();
     cache.write(vec![record(email(7, Status::Delivered, 9))]).await.unwrap();
-    let first = cache.folder_page(Folder::Delivered, SortKey::Date, true, 0, 50).await.unwrap();
+    let first = cache
+        .folder_page(Folder::Delivered, Order { key: SortKey::Date, descending: true }, 0, 50)
+        .await
+        .unwrap();
     assert_eq!(page_ids(&first), vec![7, 2, 1], "the email written since is on the page");
     assert_eq!(early_answers(), before);
     cache.delete().await.unwrap();
@@ -395,17 +441,26 @@ async fn a_page_of_another_folder_or_order_is_not_used_for_the_one_asked() {
     let before = early_answers();
     assert!(read_before_the_app(&name, "/emails/sent/delivered").await);
     let cache = Cache::open(&name).await.unwrap();
-    let archived = cache.folder_page(Folder::Archived, SortKey::Date, true, 0, 50).await.unwrap();
+    let archived = cache
+        .folder_page(Folder::Archived, Order { key: SortKey::Date, descending: true }, 0, 50)
+        .await
+        .unwrap();
     assert_eq!(page_ids(&archived), vec![100]);
     cache.close();
     assert!(read_before_the_app(&name, "/emails/sent/delivered").await);
     let cache = Cache::open(&name).await.unwrap();
-    let by_subject = cache.folder_page(Folder::Delivered, SortKey::Subject, false, 0, 50).await.unwrap();
+    let by_subject = cache
+        .folder_page(Folder::Delivered, Order { key: SortKey::Subject, descending: false }, 0, 50)
+        .await
+        .unwrap();
     assert_eq!(page_ids(&by_subject), vec![1, 2], "by subject, not newest first");
     cache.close();
     assert!(read_before_the_app(&name, "/emails/sent/delivered").await);
     let cache = Cache::open(&name).await.unwrap();
-    let small = cache.folder_page(Folder::Delivered, SortKey::Date, true, 0, 1).await.unwrap();
+    let small = cache
+        .folder_page(Folder::Delivered, Order { key: SortKey::Date, descending: true }, 0, 1)
+        .await
+        .unwrap();
     assert_eq!(page_ids(&small), vec![2], "a smaller page is the start of the one read");
     assert_eq!(early_answers(), before + 1);
     assert!(!read_before_the_app(&name, "/tasks").await, "only email folders are read early");
@@ -429,7 +484,14 @@ async fn the_early_read_never_creates_nor_holds_back_an_upgrade_of_the_cache() {
     read_before_the_app(&name, "/emails/sent/delivered").await;
     let cache = Cache::open(&name).await.expect("the upgrade is not blocked");
     assert_eq!(cache.version(), SCHEMA_VERSION);
-    assert!(cache.folder_page(Folder::Delivered, SortKey::Date, true, 0, 50).await.unwrap().items.is_empty());
+    assert!(
+        cache
+            .folder_page(Folder::Delivered, Order { key: SortKey::Date, descending: true }, 0, 50)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
     assert_eq!(early_answers(), before, "a page of another schema version is not used");
     cache.delete().await.unwrap();
 }

@@ -5,12 +5,12 @@
 use std::collections::{HashMap, HashSet};
 
 use domain::sync::Changed;
-use domain::{Campaign, CampaignId, EmailId, Folder, Person, PersonId, QuickAction};
+use domain::{Campaign, CampaignId, EmailId, Folder, Order, Person, PersonId, QuickAction, SortKey};
 use leptos::prelude::*;
 
 use super::labels;
 use crate::i18n::*;
-use crate::storage::{EmailRecord, SortKey};
+use crate::storage::EmailRecord;
 use crate::sync::SyncStatus;
 
 /// What a due email (`Email::is_due`: sent now, not yet gone) is doing, as far as this device knows: still
@@ -96,7 +96,7 @@ pub fn EmailList(
     #[prop(into)]
     folder: Signal<Option<Folder>>,
     selected: RwSignal<HashSet<EmailId>>,
-    #[prop(into)] sort: Signal<(SortKey, bool)>,
+    #[prop(into)] sort: Signal<Order>,
     on_sort: Callback<SortKey>,
     on_action: Callback<(QuickAction, Vec<EmailId>)>,
 ) -> impl IntoView {
@@ -120,10 +120,10 @@ pub fn EmailList(
     };
     let heading = move |key: SortKey, label: Box<dyn Fn() -> String + Send + Sync>| {
         let aria_sort = move || {
-            let (current, descending) = sort.get();
-            if current != key {
+            let order = sort.get();
+            if order.key != key {
                 "none"
-            } else if descending {
+            } else if order.descending {
                 "descending"
             } else {
                 "ascending"

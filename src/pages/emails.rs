@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 
 use domain::sync::Operation;
-use domain::{EmailId, Folder, MainTab, QuickAction};
+use domain::{EmailId, Folder, MainTab, Order, QuickAction, SortKey};
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
@@ -19,7 +19,7 @@ use crate::components::labels;
 use crate::i18n::*;
 use crate::state::actions::{self, Outcome};
 use crate::state::{AppState, use_app};
-use crate::storage::{SortKey, last_screen};
+use crate::storage::last_screen;
 
 /// Rows per page.
 pub const PAGE_SIZE: u32 = 50;
@@ -27,35 +27,9 @@ pub const PAGE_SIZE: u32 = 50;
 /// Reads the folder from the URL; `/emails` opens Sent › Delivered and `/emails/pending` its first sub-tab.
 fn folder_from_params(tab: Option<String>, sub: Option<String>) -> Option<Folder> {
     match (tab.as_deref(), sub.as_deref()) {
-        (None, _) => Some(Folder::Delivered),
+        (None, _) => Some(Folder::HOME),
         (Some(tab), None) => MainTab::ALL.into_iter().find(|t| t.slug() == tab).map(MainTab::default_folder),
         (Some(tab), Some(sub)) => Folder::from_slugs(tab, sub).ok(),
-    }
-}
-
-/// The order a folder opens in: soonest first for what is still to go, newest first for the rest.
-fn default_sort(folder: Folder) -> (SortKey, bool) {
-    match folder {
-        Folder::Scheduled => (SortKey::Date, false),
-        _ => (SortKey::Date, true),
-    }
-}
-
-fn sort_from_query(sort: Option<String>, dir: Option<String>, folder: Folder) -> (SortKey, bool) {
-    let key = match sort.as_deref() {
-        Some("recipient") => SortKey::Recipient,
-        Some("subject") => SortKey::Subject,
-        Some("date") => SortKey::Date,
-        _ => return default_sort(folder),
-    };
-    (key, dir.as_deref() != Some("asc"))
-}
-
-fn sort_slug(key: SortKey) -> &'static str {
-    match key {
-        SortKey::Date => "date",
-        SortKey::Recipient => "recipient",
-        SortKey::Subject => "subject",
     }
 }
 
@@ -140,8 +114,8 @@ pub fn EmailsPage() -> impl IntoView {
     let query = use_query_map();
     let folder = Memo::new(move |_| params.with(|p| folder_from_params(p.get("tab"), p.get("sub"))));
     let sort = Memo::new(move |_| {
-        let f = folder.get().unwrap_or(Folder::Delivered);
-        query.with(|q| sort_from_query(q.get("sort"), q.get("dir"), f))
+        let f = folder.get().unwrap_or(Folder::HOME);
+        query.with(|q| Order::from_query(q.get("sort").as_deref(), q.get("dir").as_deref(), f))
     });
     let page = Memo::new(move |_| {
         query.with(|q| q.get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).max(1))
@@ -154,7 +128,7 @@ pub fn EmailsPage() -> impl IntoView {
 
     let list = crate::state::load(move || {
         let folder = folder.get();
-        let (key, descending) = sort.get();
+        let order = sort.get();
         let page = page.get();
         state.revision.track();
         let cache = state.cache();
@@ -162,10 +136,10 @@ pub fn EmailsPage() -> impl IntoView {
             last_screen::not_showing();
             let Some(folder) = folder else { return Default::default() };
             let generation = last_screen::generation();
-            let read = cache.folder_page(folder, key, descending, (page - 1) * PAGE_SIZE, PAGE_SIZE).await;
+            let read = cache.folder_page(folder, order, (page - 1) * PAGE_SIZE, PAGE_SIZE).await;
             crate::mark("cc-folder-read");
             // The screen the next visit may start with: a first page in the folder's default order.
-            if read.is_ok() && page == 1 && (key, descending) == default_sort(folder) {
+            if read.is_ok() && page == 1 && order == folder.default_order() {
                 last_screen::showing(folder, generation);
             }
             read.unwrap_or_default()
@@ -190,20 +164,14 @@ pub fn EmailsPage() -> impl IntoView {
     });
 
     let navigate = use_navigate();
-    let go = move |sort: (SortKey, bool), page: u32| {
+    let go = move |order: Order, page: u32| {
         let Some(f) = folder.get_untracked() else { return };
-        let (key, descending) = sort;
-        let dir = if descending { "desc" } else { "asc" };
-        navigate(
-            &format!("/emails/{f}?sort={}&dir={dir}&page={page}", sort_slug(key)),
-            NavigateOptions::default(),
-        );
+        let (sort, dir) = (order.key.slug(), order.dir_slug());
+        navigate(&format!("/emails/{f}?sort={sort}&dir={dir}&page={page}"), NavigateOptions::default());
     };
     let go_sort = go.clone();
     let on_sort = Callback::new(move |key: SortKey| {
-        let (current, descending) = sort.get_untracked();
-        let next = if current == key { (key, !descending) } else { (key, key == SortKey::Date) };
-        go_sort(next, 1);
+        go_sort(sort.get_untracked().toggled(key), 1);
     });
     let navigate_to = use_navigate();
     let on_action = Callback::new(move |(action, ids): (QuickAction, Vec<EmailId>)| {
@@ -257,7 +225,7 @@ pub fn EmailsPage() -> impl IntoView {
     };
 
     let valid = Memo::new(move |_| folder.with(Option::is_some));
-    let current = move || folder.get().unwrap_or(Folder::Delivered);
+    let current = move || folder.get().unwrap_or(Folder::HOME);
     move || match valid.get() {
         true => {
             let (previous, next) = (previous.clone(), next.clone());

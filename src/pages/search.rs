@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use domain::search::{Query, SavedSearch};
 use domain::task::{Due, Origin, Task, TaskType};
-use domain::{EmailId, Person, PersonId, QuickAction, SavedSearchId, TaskId};
+use domain::{EmailId, Order, Person, PersonId, QuickAction, SavedSearchId, SortKey, TaskId};
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -20,7 +20,7 @@ use crate::i18n::*;
 use crate::pages::emails::{PAGE_SIZE, run_action};
 use crate::pages::tasks::column_label;
 use crate::state::{AppState, actions, use_app};
-use crate::storage::{SeenRecord, SortKey, Store, Write};
+use crate::storage::{SeenRecord, Store, Write};
 
 /// The most people one retargeting takes (a bulk send's limit).
 pub const MAX_RETARGET: usize = crate::pages::bulk::MAX_RECIPIENTS;
@@ -423,7 +423,7 @@ pub fn SearchPage() -> impl IntoView {
                                 rows=email_rows
                                 folder=Signal::derive(|| None)
                                 selected=selected_emails
-                                sort=Signal::derive(|| (SortKey::Date, true))
+                                sort=Signal::derive(|| Order { key: SortKey::Date, descending: true })
                                 on_sort=Callback::new(|_| {})
                                 on_action=on_action
                             />

@@ -9,12 +9,19 @@
 // database, schema version, folder, index and page size, nothing written since) and reads the cache itself
 // otherwise, so a page read here can make the first screen faster but never different. Resolves to whether
 // a page was read.
+//
+// The rules it reads by are the domain's, written here from it (storage/first_page.rs early_read_rules; a
+// browser test fails when they part):
+const CC_PAGE_SIZE = 50;
+const CC_HOME_FOLDER = "sent/delivered";
+const CC_SOONEST_FIRST = ["pending/scheduled"]; // read through "folder_at", the others through "folder_newest"
+
 function ccReadFirstPage(database, path, search) {
-  const PAGE_SIZE = 50; // pages/emails.rs PAGE_SIZE
+  const PAGE_SIZE = CC_PAGE_SIZE;
   const read = new Promise((resolve) => {
     const folder = ccFolderOf(path);
     if (!folder || search || !self.indexedDB) return resolve(null);
-    const index = folder === "pending/scheduled" ? "folder_at" : "folder_newest";
+    const index = CC_SOONEST_FIRST.includes(folder) ? "folder_at" : "folder_newest";
     let open;
     performance.mark("cc-early-start");
     try {
@@ -63,5 +70,5 @@ function ccReadFirstPage(database, path, search) {
 // The folder an address opens ("sent/delivered" for `/`, `/emails` and `/emails/sent/delivered`), or
 // undefined when it opens no folder or names only a main tab (pages/emails.rs folder_from_params).
 function ccFolderOf(path) {
-  return /^\/(emails\/?)?$/.test(path) ? "sent/delivered" : (path.match(/^\/emails\/([a-z]+\/[a-z-]+)\/?$/) || [])[1];
+  return /^\/(emails\/?)?$/.test(path) ? CC_HOME_FOLDER : (path.match(/^\/emails\/([a-z]+\/[a-z-]+)\/?$/) || [])[1];
 }

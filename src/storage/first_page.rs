@@ -2,12 +2,36 @@
 //! still loading: the read is taken once, when the cache opens, and waited for by the first folder read
 //! only when that read could use it.
 
+use domain::{Folder, Order, SortKey};
 use js_sys::{Array, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+use super::schema;
+
 /// Where `first_page.js` leaves its read.
 const GLOBAL: &str = "__ccFirstPage";
+
+/// The rules `first_page.js` reads by, written as its opening constants: the page size, the folder `/` opens,
+/// and the order (with its index) each folder opens in, from the domain and the cache's schema. A test
+/// (`tests/storage.rs`) fails, showing these lines, when the script's copy differs.
+pub fn early_read_rules() -> String {
+    let soonest_first: Vec<String> = Folder::ALL
+        .into_iter()
+        .filter(|f| f.default_order() == Order { key: SortKey::Date, descending: false })
+        .map(|f| format!("{:?}", f.to_string()))
+        .collect();
+    format!(
+        "const CC_PAGE_SIZE = {page};\n\
+         const CC_HOME_FOLDER = {home:?};\n\
+         const CC_SOONEST_FIRST = [{soonest}]; // read through {at:?}, the others through {newest:?}\n",
+        page = crate::pages::emails::PAGE_SIZE,
+        home = Folder::HOME.to_string(),
+        soonest = soonest_first.join(", "),
+        at = schema::INDEX_FOLDER_AT,
+        newest = schema::INDEX_FOLDER_NEWEST,
+    )
+}
 
 /// The read `first_page.js` started: a promise of a [`FirstPage`] or null.
 #[derive(Clone, Debug)]

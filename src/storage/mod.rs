@@ -16,6 +16,7 @@
 //! not at all. The folder counts are kept in the same transaction ([`domain::FolderCounts::apply`]).
 
 mod first_page;
+pub use first_page::early_read_rules;
 pub mod last_screen;
 mod records;
 mod schema;
@@ -24,7 +25,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use domain::sync::Cursor;
-use domain::{CountChange, EmailEngagement, EmailId, EngagementEvent, Folder, FolderCounts, Transition};
+use domain::{
+    CountChange, EmailEngagement, EmailId, EngagementEvent, Folder, FolderCounts, Order, SortKey, Transition,
+};
 use indexed_db_futures::KeyRange;
 use indexed_db_futures::cursor::CursorDirection;
 use indexed_db_futures::database::Database;
@@ -96,22 +99,12 @@ impl<T> Default for Loaded<T> {
     }
 }
 
-/// How a folder's list is ordered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum SortKey {
-    /// The instant that matters for the folder (scheduled for, delivered at, failed at, …).
-    Date,
-    Recipient,
-    Subject,
-}
-
-impl SortKey {
-    fn index(self) -> &'static str {
-        match self {
-            SortKey::Date => schema::INDEX_FOLDER_AT,
-            SortKey::Recipient => schema::INDEX_FOLDER_RECIPIENT,
-            SortKey::Subject => schema::INDEX_FOLDER_SUBJECT,
-        }
+/// The index that lists a folder in `key`'s order.
+fn index_of(key: SortKey) -> &'static str {
+    match key {
+        SortKey::Date => schema::INDEX_FOLDER_AT,
+        SortKey::Recipient => schema::INDEX_FOLDER_RECIPIENT,
+        SortKey::Subject => schema::INDEX_FOLDER_SUBJECT,
     }
 }
 
@@ -353,22 +346,20 @@ impl Cache {
         self.get(Store::Emails, &id.to_string()).await
     }
 
-    /// One page of a folder: `limit` emails from `offset`, ordered by `sort` (newest or A first when
-    /// `descending`).
+    /// One page of a folder: `limit` emails from `offset`, in `order`.
     pub async fn folder_page(
         &self,
         folder: Folder,
-        sort: SortKey,
-        descending: bool,
+        order: Order,
         offset: u32,
         limit: u32,
     ) -> Result<Loaded<EmailRecord>, StorageError> {
         let slug = folder.to_string();
         let mut loaded = Loaded::default();
         // The first page in index order is one read (and newest first has an index of its own).
-        let fast_index = match (sort, descending) {
+        let fast_index = match (order.key, order.descending) {
             (SortKey::Date, true) => Some(schema::INDEX_FOLDER_NEWEST),
-            (key, false) => Some(key.index()),
+            (key, false) => Some(index_of(key)),
             _ => None,
         };
         // The first read of all may have been done already, while the app was loading.
@@ -406,8 +397,8 @@ impl Cache {
             }
             return Ok(loaded);
         }
-        let index = object_store.index(sort.index())?;
-        let direction = if descending { CursorDirection::Prev } else { CursorDirection::Next };
+        let index = object_store.index(index_of(order.key))?;
+        let direction = if order.descending { CursorDirection::Prev } else { CursorDirection::Next };
         let Some(mut cursor) = index
             .open_cursor()
             .with_query::<JsValue, _>(range())

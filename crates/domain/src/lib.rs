@@ -25,7 +25,7 @@ pub use aggregate::EmailEngagement;
 pub use counts::{CountChange, FolderCounts};
 pub use email::{DeleteError, Email, EmailError, QuickAction, Schedule, Transition};
 pub use engagement::{Bounce, BounceReason, EngagementEvent, EventKind};
-pub use folder::{Folder, MainTab};
+pub use folder::{Folder, MainTab, Order, SortKey};
 pub use ids::*;
 pub use people::{AddressError, Campaign, EmailAddress, MergeError, MergeField, Person};
 pub use status::{EmailKind, Status, TransitionError};
