@@ -1,17 +1,22 @@
 //! The rep's changes: each is applied to the cache by the domain's rule and queued in the outbox, in one
 //! IndexedDB transaction, before the screen says it is done. Sync pushes the outbox afterwards; the change
 //! feed then brings the endpoint's copy, which wins on everything about delivery.
+//!
+//! A change has one shape: the [`Record`] as it now is (or gone). The cache's writes come from it
+//! ([`Write::of`]), and so does the operation that tells the endpoint when it is a save or a delete
+//! ([`Operation::saving`]); an action on an email (archive, send now …) is its operation and the record the
+//! domain makes of it. Every change goes through [`commit`].
 
 use chrono::{TimeDelta, Utc};
 use domain::search::SavedSearch;
-use domain::sync::{EmailEffect, ErrorBody, Mutation, Operation, Record, apply_to_email};
+use domain::sync::{EmailEffect, ErrorBody, Mutation, Operation, Record, RecordKind, apply_to_email};
 use domain::task::Task;
 use domain::{Campaign, Email, EmailId, IdempotencyKey, Person, SavedSearchId, TaskId};
 use leptos::prelude::*;
 use uuid::Uuid;
 
 use super::AppState;
-use crate::storage::{EmailRecord, OutboxEntry, StorageError, Store, Write};
+use crate::storage::{EmailRecord, OutboxEntry, StorageError, Write};
 
 /// How long a deletion waits in the outbox, so the rep can take it back.
 pub const UNDO_WINDOW: TimeDelta = TimeDelta::seconds(8);
@@ -50,6 +55,42 @@ fn mutation(op: Operation) -> Mutation {
     Mutation { key: IdempotencyKey(Uuid::now_v7()), made_at: Utc::now(), op }
 }
 
+/// Whether an operation waits out [`UNDO_WINDOW`] in the outbox: the deletions the rep can take back.
+fn held(op: &Operation) -> bool {
+    matches!(op, Operation::DeleteEmail { .. } | Operation::DeleteTask { .. })
+}
+
+/// The saves and deletions of `records`, each with the operation that tells the endpoint.
+fn saving(records: &[Record]) -> Vec<Operation> {
+    records.iter().filter_map(Operation::saving).collect()
+}
+
+/// Commits a change: `records` as they now are written to the cache, `ops` queued in the outbox (a
+/// deletion held for [`UNDO_WINDOW`]) and `also` applied, in one transaction; then the search index, the
+/// screens and sync hear of it. Returns the numbers of the new outbox entries, in order.
+async fn commit(
+    state: AppState,
+    records: Vec<Record>,
+    ops: Vec<Operation>,
+    also: Vec<Write>,
+) -> Result<Vec<u32>, ActionError> {
+    let now = Utc::now();
+    let mut writes: Vec<Write> = records.iter().flat_map(Write::of).collect();
+    writes.extend(also);
+    for op in ops {
+        let mut entry = OutboxEntry::new(mutation(op));
+        if held(&entry.mutation.op) {
+            entry.hold_until = Some(now + UNDO_WINDOW);
+        }
+        writes.push(Write::Enqueue(Box::new(entry)));
+    }
+    let numbers = state.cache().write(writes).await?;
+    state.search.apply(&records);
+    state.changed_by(&records);
+    state.poke();
+    Ok(numbers)
+}
+
 /// A new id for a record the rep creates (UUID v7: ordered by creation).
 pub fn new_id() -> Uuid {
     Uuid::now_v7()
@@ -64,8 +105,8 @@ pub async fn email_action(
 ) -> Result<Outcome, ActionError> {
     let cache = state.cache();
     let now = Utc::now();
-    let mut writes = Vec::new();
     let mut outcome = Outcome::default();
+    let mut ops = Vec::new();
     let mut inverse = Vec::new();
     let mut removed = Vec::new();
     let mut records = Vec::new();
@@ -79,39 +120,29 @@ pub async fn email_action(
         let op = op_for(&record.email);
         match apply_to_email(&record.email, &op, now) {
             Ok(EmailEffect::Updated(email)) => {
-                if let Some(undo) = inverse_of(&record.email, &op) {
-                    inverse.push(undo);
-                }
-                records.push(Record::Email { email: email.clone() });
-                writes.push(Write::Email(Box::new(EmailRecord {
-                    email: *email,
-                    engagement: record.engagement,
-                })));
-                writes.push(Write::Enqueue(Box::new(OutboxEntry::new(mutation(op)))));
-                outcome.applied += 1;
+                inverse.extend(inverse_of(&record.email, &op));
+                records.push(Record::Email { email });
             }
             Ok(EmailEffect::Deleted) => {
-                records.push(Record::Deleted { kind: "email".into(), id: id.to_string() });
-                writes.push(Write::DeleteEmail(*id));
-                let mut entry = OutboxEntry::new(mutation(op));
-                entry.hold_until = Some(now + UNDO_WINDOW);
-                writes.push(Write::Enqueue(Box::new(entry)));
+                records.push(Record::deleted(RecordKind::Email, id));
                 removed.push(record);
-                outcome.applied += 1;
             }
-            Err(error) => outcome.refused.push((*id, error)),
+            Err(error) => {
+                outcome.refused.push((*id, error));
+                continue;
+            }
         }
+        ops.push(op);
+        outcome.applied += 1;
     }
-    let numbers = cache.write(writes).await?;
-    state.search.apply(&records);
+    if outcome.applied == 0 {
+        return Ok(outcome);
+    }
+    let numbers = commit(state, records, ops, Vec::new()).await?;
     if !removed.is_empty() {
         outcome.undo = Some(Undo::Unqueue { entries: numbers, records: removed });
     } else if !inverse.is_empty() && inverse.len() == outcome.applied {
         outcome.undo = Some(Undo::Apply(inverse));
-    }
-    if outcome.applied > 0 {
-        state.changed_by(&records);
-        state.poke();
     }
     Ok(outcome)
 }
@@ -150,29 +181,21 @@ pub async fn undo(state: AppState, undo: Undo) -> Result<Outcome, ActionError> {
             let outbox = cache.outbox().await?;
             let still_held: Vec<u32> =
                 entries.iter().copied().filter(|n| outbox.items.iter().any(|(m, _)| m == n)).collect();
-            let mut writes: Vec<Write> = still_held.iter().map(|n| Write::Dequeue(*n)).collect();
-            let mut restored = 0;
-            for record in records {
-                let id = record.email.id;
-                let held = outbox
-                    .items
-                    .iter()
-                    .any(|(n, e)| still_held.contains(n) && e.mutation.op.email_action_target() == Some(id));
-                if held {
-                    writes.push(Write::Email(Box::new(record)));
-                    restored += 1;
-                }
-            }
-            let back: Vec<Record> = writes
-                .iter()
-                .filter_map(|w| match w {
-                    Write::Email(r) => Some(Record::Email { email: Box::new(r.email.clone()) }),
-                    _ => None,
+            // Each email comes back with its engagement.
+            let back: Vec<Record> = records
+                .into_iter()
+                .filter(|record| {
+                    outbox.items.iter().any(|(n, e)| {
+                        still_held.contains(n) && e.mutation.op.email_action_target() == Some(record.email.id)
+                    })
+                })
+                .flat_map(|EmailRecord { email, engagement }| {
+                    let id = email.id;
+                    [Record::Email { email: Box::new(email) }, Record::Engagement { email: id, engagement }]
                 })
                 .collect();
-            cache.write(writes).await?;
-            state.search.apply(&back);
-            state.changed_by(&back);
+            let restored = back.len() / 2;
+            commit(state, back, Vec::new(), still_held.iter().map(|n| Write::Dequeue(*n)).collect()).await?;
             Ok(Outcome { applied: restored, refused: Vec::new(), undo: None })
         }
     }
@@ -181,136 +204,70 @@ pub async fn undo(state: AppState, undo: Undo) -> Result<Outcome, ActionError> {
 /// Saves an email the rep wrote (new or edited), then applies `then` to it (send now, schedule): the
 /// content and the actions go to the outbox in order.
 pub async fn save_email(state: AppState, email: Email, then: Vec<Operation>) -> Result<Email, ActionError> {
-    let cache = state.cache();
     let now = Utc::now();
-    let engagement = cache.email(email.id).await?.map(|r| r.engagement).unwrap_or_default();
     let mut local = email.clone();
-    let mut writes = vec![Write::Enqueue(Box::new(OutboxEntry::new(mutation(Operation::PutEmail {
-        email: Box::new(email),
-    }))))];
-    for op in then {
-        match apply_to_email(&local, &op, now).map_err(ActionError::Refused)? {
+    for op in &then {
+        match apply_to_email(&local, op, now).map_err(ActionError::Refused)? {
             EmailEffect::Updated(next) => local = *next,
             EmailEffect::Deleted => return Err(ActionError::Missing),
         }
-        writes.push(Write::Enqueue(Box::new(OutboxEntry::new(mutation(op)))));
     }
-    writes.insert(0, Write::Email(Box::new(EmailRecord { email: local.clone(), engagement })));
-    cache.write(writes).await?;
-    let saved = [Record::Email { email: Box::new(local.clone()) }];
-    state.search.apply(&saved);
-    state.changed_by(&saved);
-    state.poke();
+    let mut ops = vec![Operation::PutEmail { email: Box::new(email) }];
+    ops.extend(then);
+    commit(state, vec![Record::Email { email: Box::new(local.clone()) }], ops, Vec::new()).await?;
     Ok(local)
 }
 
 /// Queues a bulk send: people first (new ones from an import), then one email per recipient, all in one
 /// transaction.
 pub async fn queue_bulk(state: AppState, people: Vec<Person>, emails: Vec<Email>) -> Result<(), ActionError> {
-    let mut writes = Vec::with_capacity(2 * (people.len() + emails.len()));
     let mut records: Vec<Record> =
-        people.iter().map(|p| Record::Person { person: Box::new(p.clone()) }).collect();
-    records.extend(emails.iter().map(|e| Record::Email { email: Box::new(e.clone()) }));
-    for person in people {
-        writes.extend(person_writes(person));
-    }
-    for email in emails {
-        writes.push(Write::Email(Box::new(EmailRecord {
-            email: email.clone(),
-            engagement: Default::default(),
-        })));
-        writes.push(Write::Enqueue(Box::new(OutboxEntry::new(mutation(Operation::PutEmail {
-            email: Box::new(email),
-        })))));
-    }
-    state.cache().write(writes).await?;
-    state.search.apply(&records);
-    state.changed();
-    state.poke();
-    Ok(())
+        people.into_iter().map(|p| Record::Person { person: Box::new(p) }).collect();
+    records.extend(emails.into_iter().map(|e| Record::Email { email: Box::new(e) }));
+    save(state, records).await
 }
 
-fn person_writes(person: Person) -> [Write; 2] {
-    [
-        Write::Record {
-            store: Store::People,
-            key: person.id.to_string(),
-            json: serde_json::to_string(&person).unwrap_or_default(),
-            email_address: Some(person.email.as_str().to_string()),
-        },
-        Write::Enqueue(Box::new(OutboxEntry::new(mutation(Operation::PutPerson {
-            person: Box::new(person),
-        })))),
-    ]
+/// Saves `records` (new or edited) and tells the endpoint.
+async fn save(state: AppState, records: Vec<Record>) -> Result<(), ActionError> {
+    let ops = saving(&records);
+    commit(state, records, ops, Vec::new()).await?;
+    Ok(())
 }
 
 /// Saves people (new or edited).
 pub async fn save_people(state: AppState, people: Vec<Person>) -> Result<(), ActionError> {
-    let records: Vec<Record> =
-        people.iter().map(|p| Record::Person { person: Box::new(p.clone()) }).collect();
-    let writes: Vec<Write> = people.into_iter().flat_map(person_writes).collect();
-    state.cache().write(writes).await?;
-    state.search.apply(&records);
-    state.changed();
-    state.poke();
-    Ok(())
+    save(state, people.into_iter().map(|p| Record::Person { person: Box::new(p) }).collect()).await
 }
 
 /// Saves a campaign.
 pub async fn save_campaign(state: AppState, campaign: Campaign) -> Result<(), ActionError> {
-    let record = Record::Campaign { campaign: campaign.clone() };
-    let writes = vec![
-        Write::record(Store::Campaigns, campaign.id, &campaign),
-        Write::Enqueue(Box::new(OutboxEntry::new(mutation(Operation::PutCampaign { campaign })))),
-    ];
-    state.cache().write(writes).await?;
-    state.search.apply(&[record]);
-    state.changed();
-    state.poke();
-    Ok(())
+    save(state, vec![Record::Campaign { campaign }]).await
 }
 
 /// Saves tasks (new or edited). The board follows at once.
 pub async fn save_tasks(state: AppState, tasks: Vec<Task>) -> Result<(), ActionError> {
-    let mut writes = Vec::with_capacity(tasks.len() * 2);
-    for task in &tasks {
-        writes.push(Write::record(Store::Tasks, task.id, task));
-        writes.push(Write::Enqueue(Box::new(OutboxEntry::new(mutation(Operation::PutTask {
-            task: Box::new(task.clone()),
-        })))));
-    }
     // Written first: the board shows a change only once it is in the cache.
-    state.cache().write(writes).await?;
+    save(state, tasks.iter().map(|t| Record::Task { task: Box::new(t.clone()) }).collect()).await?;
     state.tasks.update(|all| {
         for task in tasks {
             all.insert(task.id, task);
         }
     });
-    state.changed();
-    state.poke();
     Ok(())
 }
 
 /// Deletes tasks. The deletions wait in the outbox for [`UNDO_WINDOW`]: [`restore_tasks`] takes them back.
 pub async fn delete_tasks(state: AppState, ids: &[TaskId]) -> Result<(Vec<u32>, Vec<Task>), ActionError> {
-    let now = Utc::now();
     let removed: Vec<Task> =
         state.tasks.with_untracked(|all| ids.iter().filter_map(|id| all.get(id).cloned()).collect());
-    let mut writes = Vec::with_capacity(ids.len() * 2);
-    for task in &removed {
-        writes.push(Write::Delete { store: Store::Tasks, key: task.id.to_string() });
-        let mut entry = OutboxEntry::new(mutation(Operation::DeleteTask { task: task.id }));
-        entry.hold_until = Some(now + UNDO_WINDOW);
-        writes.push(Write::Enqueue(Box::new(entry)));
-    }
     state.tasks.update(|all| {
         for task in &removed {
             all.remove(&task.id);
         }
     });
-    let numbers = state.cache().write(writes).await?;
-    state.changed();
-    state.poke();
+    let gone: Vec<Record> = removed.iter().map(|t| Record::deleted(RecordKind::Task, t.id)).collect();
+    let ops = saving(&gone);
+    let numbers = commit(state, gone, ops, Vec::new()).await?;
     Ok((numbers, removed))
 }
 
@@ -328,51 +285,28 @@ pub async fn restore_tasks(state: AppState, entries: &[u32], tasks: Vec<Task>) -
         })
         .collect();
     let back: Vec<Task> = tasks.into_iter().filter(|t| held.iter().any(|(_, id)| *id == t.id)).collect();
-    let mut writes: Vec<Write> = held.iter().map(|(n, _)| Write::Dequeue(*n)).collect();
-    writes.extend(back.iter().map(|t| Write::record(Store::Tasks, t.id, t)));
-    cache.write(writes).await?;
+    let records = back.iter().map(|t| Record::Task { task: Box::new(t.clone()) }).collect();
+    commit(state, records, Vec::new(), held.iter().map(|(n, _)| Write::Dequeue(*n)).collect()).await?;
     state.tasks.update(|all| {
         for task in &back {
             all.insert(task.id, task.clone());
         }
     });
-    state.changed();
     Ok(back.len())
 }
 
 /// Saves a saved search (new, renamed or with a new query); its members are computed at once.
 pub async fn save_saved_search(state: AppState, search: SavedSearch) -> Result<(), ActionError> {
-    let record = Record::SavedSearch { search: Box::new(search.clone()) };
-    let writes = vec![
-        Write::record(Store::SavedSearches, search.id, &search),
-        Write::Enqueue(Box::new(OutboxEntry::new(mutation(Operation::PutSavedSearch {
-            search: Box::new(search),
-        })))),
-    ];
-    state.cache().write(writes).await?;
-    state.search.apply(&[record]);
-    state.changed();
-    state.poke();
-    Ok(())
+    save(state, vec![Record::SavedSearch { search: Box::new(search) }]).await
 }
 
-/// Deletes a saved search.
+/// Deletes a saved search (and the members the rep had seen of it).
 pub async fn delete_saved_search(state: AppState, id: SavedSearchId) -> Result<(), ActionError> {
-    let writes = vec![
-        Write::Delete { store: Store::SavedSearches, key: id.to_string() },
-        Write::Delete { store: Store::Seen, key: id.to_string() },
-        Write::Enqueue(Box::new(OutboxEntry::new(mutation(Operation::DeleteSavedSearch { search: id })))),
-    ];
-    state.cache().write(writes).await?;
-    state.search.apply(&[Record::Deleted { kind: "saved_search".into(), id: id.to_string() }]);
-    state.changed();
-    state.poke();
-    Ok(())
+    save(state, vec![Record::deleted(RecordKind::SavedSearch, id)]).await
 }
 
 /// Drops an outbox entry the endpoint refused (the rep has read why).
 pub async fn dismiss_rejected(state: AppState, number: u32) -> Result<(), ActionError> {
-    state.cache().write(vec![Write::Dequeue(number)]).await?;
-    state.changed();
+    commit(state, Vec::new(), Vec::new(), vec![Write::Dequeue(number)]).await?;
     Ok(())
 }

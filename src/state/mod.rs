@@ -14,7 +14,7 @@ pub use load::load;
 
 use std::collections::HashMap;
 
-use domain::sync::Record;
+use domain::sync::{Record, RecordKind};
 use domain::task::Task;
 use domain::{Campaign, CampaignId, EmailAddress, FolderCounts, Person, PersonId, TaskId};
 use leptos::prelude::*;
@@ -334,9 +334,9 @@ impl Touched {
         let mut touched = Touched { people: false, campaigns: false, tasks: false, seen: false };
         for record in records {
             match record.kind() {
-                "person" => touched.people = true,
-                "campaign" => touched.campaigns = true,
-                "task" => touched.tasks = true,
+                RecordKind::Person => touched.people = true,
+                RecordKind::Campaign => touched.campaigns = true,
+                RecordKind::Task => touched.tasks = true,
                 _ => {}
             }
         }
@@ -381,20 +381,20 @@ pub fn use_app() -> AppState {
 #[cfg(test)]
 mod tests {
     use super::Touched;
-    use domain::sync::Record;
+    use domain::sync::{Record, RecordKind};
     use domain::{Campaign, CampaignId, EmailId};
     use wasm_bindgen_test::*;
 
     wasm_bindgen_test_configure!(run_in_browser);
 
-    fn deleted(kind: &str) -> Record {
-        Record::Deleted { kind: kind.into(), id: "1".into() }
+    fn deleted(kind: RecordKind) -> Record {
+        Record::deleted(kind, 1)
     }
 
     #[wasm_bindgen_test]
     fn a_pull_of_engagement_reads_no_person_campaign_or_task_again() {
         let engagement = Record::Engagement { email: EmailId::from_u128(1), engagement: Default::default() };
-        let touched = Touched::of(&[engagement, deleted("email")]);
+        let touched = Touched::of(&[engagement, deleted(RecordKind::Email)]);
         assert_eq!(touched, Touched { people: false, campaigns: false, tasks: false, seen: false });
     }
 
@@ -402,7 +402,7 @@ mod tests {
     fn a_pull_reads_again_what_its_records_changed_or_removed() {
         let campaign =
             Record::Campaign { campaign: Campaign { id: CampaignId::from_u128(1), name: "Q4".into() } };
-        let touched = Touched::of(&[campaign, deleted("person"), deleted("task")]);
+        let touched = Touched::of(&[campaign, deleted(RecordKind::Person), deleted(RecordKind::Task)]);
         assert_eq!(touched, Touched { people: true, campaigns: true, tasks: true, seen: false });
     }
 }

@@ -9,7 +9,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use domain::search::{Query, SavedSearch, SavedSearches, SearchIndex};
-use domain::sync::Record;
+use domain::sync::{Record, RecordKind};
 use domain::{Campaign, EmailId, Person, PersonId, SavedSearchId};
 use leptos::prelude::*;
 
@@ -133,13 +133,13 @@ impl Search {
                         saved.insert(index, (**search).clone());
                         searches_changed = true;
                     }
-                    Record::Deleted { kind, id } => match kind.as_str() {
-                        "email" => {
+                    Record::Deleted { kind, id } => match kind {
+                        RecordKind::Email => {
                             if let Ok(id) = id.parse::<EmailId>() {
                                 touched.extend(index.remove_email(id));
                             }
                         }
-                        "saved_search" => {
+                        RecordKind::SavedSearch => {
                             if let Ok(id) = id.parse::<SavedSearchId>() {
                                 saved.remove(id);
                                 searches_changed = true;

@@ -24,7 +24,7 @@ mod schema;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use domain::sync::Cursor;
+use domain::sync::{Cursor, Record, RecordKind};
 use domain::{
     CountChange, EmailEngagement, EmailId, EngagementEvent, Folder, FolderCounts, Order, SortKey, Transition,
 };
@@ -149,6 +149,49 @@ impl Write {
             key: key.to_string(),
             json: serde_json::to_string(value).unwrap_or_default(),
             email_address: None,
+        }
+    }
+
+    /// The cache writes that store `record` as it now is, or remove it when it is gone (an email keeps its
+    /// stored engagement; a saved search gone takes its seen members with it). A deletion whose id cannot
+    /// be read writes nothing.
+    pub fn of(record: &Record) -> Vec<Write> {
+        match record {
+            Record::Email { email } => {
+                vec![Write::Email(Box::new(EmailRecord {
+                    email: (**email).clone(),
+                    engagement: Default::default(),
+                }))]
+            }
+            Record::Engagement { email, engagement } => vec![Write::Engagement(*email, engagement.clone())],
+            Record::Event { event } => vec![Write::Event(Box::new(event.clone()))],
+            Record::Person { person } => vec![Write::Record {
+                store: Store::People,
+                key: person.id.to_string(),
+                json: serde_json::to_string(person).unwrap_or_default(),
+                email_address: Some(person.email.as_str().to_string()),
+            }],
+            Record::Campaign { campaign } => vec![Write::record(Store::Campaigns, campaign.id, campaign)],
+            Record::Task { task } => vec![Write::record(Store::Tasks, task.id, task)],
+            Record::SavedSearch { search } => vec![Write::record(Store::SavedSearches, search.id, search)],
+            Record::Deleted { kind, id } => {
+                let key = id.clone();
+                match kind {
+                    RecordKind::Email => {
+                        id.parse().map(|id| vec![Write::DeleteEmail(id)]).unwrap_or_default()
+                    }
+                    RecordKind::Person => vec![Write::Delete { store: Store::People, key }],
+                    RecordKind::Campaign => vec![Write::Delete { store: Store::Campaigns, key }],
+                    RecordKind::Task => vec![Write::Delete { store: Store::Tasks, key }],
+                    RecordKind::SavedSearch => vec![
+                        Write::Delete { store: Store::SavedSearches, key: key.clone() },
+                        Write::Delete { store: Store::Seen, key },
+                    ],
+                    RecordKind::Event => vec![Write::Delete { store: Store::Events, key }],
+                    // Totals go with their email.
+                    RecordKind::Engagement => Vec::new(),
+                }
+            }
         }
     }
 

@@ -31,7 +31,7 @@ use gloo_timers::future::TimeoutFuture;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
-use crate::storage::{Cache, EmailRecord, OutboxEntry, OutboxState, StorageError, Store, Write, meta};
+use crate::storage::{Cache, EmailRecord, OutboxEntry, OutboxState, StorageError, Write, meta};
 pub use api::{Api, ApiError};
 
 /// The most mutations pushed at once.
@@ -430,41 +430,15 @@ impl Sync {
             .collect();
         let mut writes = Vec::with_capacity(page.changes.len() + 1);
         for Change { record, .. } in &page.changes {
-            let write = match record {
-                Record::Email { email } => {
-                    let email = if edited.contains(&email.id) {
-                        let local = self.inner.cache.email(email.id).await.ok().flatten();
-                        settle_incoming_email(local.as_ref().map(|r| &r.email), email, true)
-                    } else {
-                        (**email).clone()
-                    };
-                    Write::Email(Box::new(EmailRecord { email, engagement: Default::default() }))
+            match record {
+                Record::Email { email } if edited.contains(&email.id) => {
+                    let local = self.inner.cache.email(email.id).await.ok().flatten();
+                    let email = settle_incoming_email(local.as_ref().map(|r| &r.email), email, true);
+                    writes
+                        .push(Write::Email(Box::new(EmailRecord { email, engagement: Default::default() })));
                 }
-                Record::Engagement { email, engagement } => Write::Engagement(*email, engagement.clone()),
-                Record::Event { event } => Write::Event(Box::new(event.clone())),
-                Record::Person { person } => Write::Record {
-                    store: Store::People,
-                    key: person.id.to_string(),
-                    json: serde_json::to_string(person).unwrap_or_default(),
-                    email_address: Some(person.email.as_str().to_string()),
-                },
-                Record::Campaign { campaign } => Write::record(Store::Campaigns, campaign.id, campaign),
-                Record::Task { task } => Write::record(Store::Tasks, task.id, task),
-                Record::SavedSearch { search } => Write::record(Store::SavedSearches, search.id, search),
-                Record::Deleted { kind, id } => match kind.as_str() {
-                    "email" => match id.parse() {
-                        Ok(id) => Write::DeleteEmail(id),
-                        Err(_) => continue,
-                    },
-                    "person" => Write::Delete { store: Store::People, key: id.clone() },
-                    "campaign" => Write::Delete { store: Store::Campaigns, key: id.clone() },
-                    "task" => Write::Delete { store: Store::Tasks, key: id.clone() },
-                    "saved_search" => Write::Delete { store: Store::SavedSearches, key: id.clone() },
-                    "event" => Write::Delete { store: Store::Events, key: id.clone() },
-                    _ => continue,
-                },
-            };
-            writes.push(write);
+                record => writes.extend(Write::of(record)),
+            }
         }
         writes.push(Write::meta(meta::CURSOR, &page.next));
         Ok(writes)

@@ -26,7 +26,6 @@ use crate::email::Email;
 use crate::engagement::{EngagementEvent, EventKind};
 use crate::ids::{EventId, Instant};
 use crate::people::EmailAddress;
-use crate::status::Status;
 
 /// What one email's recipient did with it, raw and as counted for people (human).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,14 +59,7 @@ pub enum NotCounted {
 /// tracking off: an event at or after `archived_at` is ignored, and an Archived email with no recorded
 /// archive instant records nothing. Unarchiving clears `archived_at` and turns tracking back on.
 pub fn is_tracked(email: &Email, event: &EngagementEvent) -> bool {
-    event.email == email.id && tracking_on_at(email, event.at)
-}
-
-fn tracking_on_at(email: &Email, at: Instant) -> bool {
-    match email.archived_at {
-        Some(archived) => at < archived,
-        None => email.status != Status::Archived,
-    }
+    event.email == email.id && email.tracking_on_at(event.at)
 }
 
 impl EmailEngagement {
@@ -107,7 +99,7 @@ impl EmailEngagement {
         if event.email != email.id {
             return Err(NotCounted::OtherEmail);
         }
-        if !tracking_on_at(email, event.at) {
+        if !email.tracking_on_at(event.at) {
             return Err(NotCounted::TrackingOff);
         }
         let before = counted(email, recorded);
@@ -249,6 +241,7 @@ mod tests {
     use crate::classify::{Reason, classify};
     use crate::ids::{EmailId, UserId};
     use crate::status::EmailKind;
+    use crate::status::Status;
 
     const MINUTE: i64 = 60_000;
 
@@ -472,6 +465,7 @@ mod properties {
     use crate::classify::tests::{after, event};
     use crate::classify::{Applies, classify};
     use crate::ids::EmailId;
+    use crate::status::Status;
     use proptest::prelude::*;
 
     fn settings() -> impl Strategy<Value = ClassifierSettings> {

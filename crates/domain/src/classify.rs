@@ -13,7 +13,6 @@
 //! still a person's ([`Reason::ClickWithoutView`]): it means the reader's mail program blocked images, not
 //! that a machine clicked. Replies, bounces and the other kinds are not views or clicks and get no verdict.
 
-use std::collections::BTreeSet;
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::str::FromStr;
@@ -623,52 +622,13 @@ impl EmailContext {
     }
 }
 
-/// The number of distinct `http://` and `https://` link targets (`href` values) in an HTML body: the links
+/// The number of distinct addresses the tracked links of an HTML body lead to ([`crate::link`]): the links
 /// the sender rewrites for click tracking. `None` for an empty body (the body is not known).
 pub fn tracked_link_count(html: &str) -> Option<u32> {
     if html.trim().is_empty() {
         return None;
     }
-    // ASCII lower-casing keeps every byte where it was, so positions in `lower` are positions in `html`.
-    let lower = html.to_ascii_lowercase();
-    let bytes = lower.as_bytes();
-    let mut links = BTreeSet::new();
-    let mut from = 0;
-    while let Some(found) = lower.get(from..).and_then(|rest| rest.find("href")) {
-        let mut i = from + found + 4;
-        from = i;
-        while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
-            i += 1;
-        }
-        if bytes.get(i) != Some(&b'=') {
-            continue;
-        }
-        i += 1;
-        while bytes.get(i).is_some_and(u8::is_ascii_whitespace) {
-            i += 1;
-        }
-        let quote = bytes.get(i).copied().filter(|b| *b == b'"' || *b == b'\'');
-        if quote.is_some() {
-            i += 1;
-        }
-        let start = i;
-        while let Some(&b) = bytes.get(i) {
-            let ends = match quote {
-                Some(q) => b == q,
-                None => b.is_ascii_whitespace() || b == b'>',
-            };
-            if ends {
-                break;
-            }
-            i += 1;
-        }
-        from = i;
-        let target = lower.get(start..i).unwrap_or_default();
-        if target.starts_with("http://") || target.starts_with("https://") {
-            links.insert(html.get(start..i).unwrap_or_default().trim());
-        }
-    }
-    Some(u32::try_from(links.len()).unwrap_or(u32::MAX))
+    Some(u32::try_from(crate::link::tracked_links(html).len()).unwrap_or(u32::MAX))
 }
 
 /// A view or a click: the events the classifier judges.
@@ -1126,14 +1086,15 @@ pub(crate) mod tests {
     fn tracked_links_are_counted_from_the_html_body() {
         let html = r##"<p><a href="https://x.com/a">A</a> <A HREF='https://x.com/b'>B</A>
             <a href = https://x.com/a>again</a> <a href="mailto:me@x.com">mail</a> <a href="#top">top</a>
-            <a href="HTTP://x.com/c">C</a> <a href></a> <a href="https://x.com/é">é</a>"##;
+            <a href="HTTP://x.com/c">C</a> <a href></a> <a href="https://x.com/é">é</a>
+            <link href="https://x.com/style.css">"##;
         assert_eq!(tracked_link_count(html), Some(4));
         assert_eq!(tracked_link_count("<p>no links</p>"), Some(0));
         assert_eq!(tracked_link_count("  "), None);
         assert_eq!(
             tracked_link_count("<a href=\"https://x.com/open"),
-            Some(1),
-            "an unclosed quote ends the body"
+            Some(0),
+            "a tag the body ends in is no link"
         );
     }
 }

@@ -243,9 +243,14 @@ impl Email {
         Ok(())
     }
 
-    /// Whether tracking is on: an archived email records no more opens or clicks.
-    pub fn tracking_enabled(&self) -> bool {
-        self.status != Status::Archived
+    /// Whether tracking was on at `at`: archiving turns it off from the archive instant on, so an open or a
+    /// click at or after it is not recorded (and an Archived email with no recorded instant records
+    /// nothing); unarchiving clears the instant and turns tracking back on.
+    pub fn tracking_on_at(&self, at: Instant) -> bool {
+        match self.archived_at {
+            Some(archived) => at < archived,
+            None => self.status != Status::Archived,
+        }
     }
 
     /// The domain the email's Message-ID and return path are on: the endpoint's bounce domain when it has
@@ -555,9 +560,10 @@ pub(crate) mod tests {
         let mut e = draft(1);
         e.status = Status::Delivered;
         e.transition(Status::Archived, at(10), None).unwrap();
-        assert!(!e.tracking_enabled());
+        assert!(e.tracking_on_at(at(9)), "what happened before the archiving still counts");
+        assert!(!e.tracking_on_at(at(10)) && !e.tracking_on_at(at(12)));
         e.transition(Status::Delivered, at(11), None).unwrap();
-        assert!(e.tracking_enabled());
+        assert!(e.tracking_on_at(at(12)));
         assert_eq!(e.archived_at, None);
     }
 }

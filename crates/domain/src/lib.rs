@@ -13,6 +13,7 @@ pub mod engagement;
 pub mod folder;
 pub mod ids;
 pub mod import;
+pub mod link;
 pub mod people;
 pub mod reaction;
 pub mod search;

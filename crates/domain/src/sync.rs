@@ -150,6 +150,27 @@ impl Operation {
             Operation::DeleteSavedSearch { search } => Changed::SavedSearch(*search),
         }
     }
+
+    /// The operation that tells the endpoint a record the rep saved or deleted is now `record`: its put, or
+    /// its delete. `None` for what only the endpoint writes (events, engagement totals), for a campaign
+    /// deleted (campaigns are kept) and for a deletion whose id cannot be read.
+    pub fn saving(record: &Record) -> Option<Operation> {
+        Some(match record {
+            Record::Email { email } => Operation::PutEmail { email: email.clone() },
+            Record::Person { person } => Operation::PutPerson { person: person.clone() },
+            Record::Campaign { campaign } => Operation::PutCampaign { campaign: campaign.clone() },
+            Record::Task { task } => Operation::PutTask { task: task.clone() },
+            Record::SavedSearch { search } => Operation::PutSavedSearch { search: search.clone() },
+            Record::Deleted { kind, id } => match kind {
+                RecordKind::Email => Operation::DeleteEmail { email: id.parse().ok()? },
+                RecordKind::Person => Operation::DeletePerson { person: id.parse().ok()? },
+                RecordKind::Task => Operation::DeleteTask { task: id.parse().ok()? },
+                RecordKind::SavedSearch => Operation::DeleteSavedSearch { search: id.parse().ok()? },
+                RecordKind::Campaign | RecordKind::Event | RecordKind::Engagement => return None,
+            },
+            Record::Event { .. } | Record::Engagement { .. } => return None,
+        })
+    }
 }
 
 /// The records `operations` change, each once, in the order each was first changed. (An outbox holds
@@ -249,6 +270,57 @@ impl FromStr for Cursor {
     }
 }
 
+/// The kinds of record the change feed carries, named as it names them (`email`, `saved_search`, …).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    Email,
+    /// A view, a click, a reply … of an email.
+    Event,
+    /// An email's engagement totals (its id: the email's id).
+    Engagement,
+    Person,
+    Campaign,
+    Task,
+    SavedSearch,
+}
+
+impl RecordKind {
+    pub const ALL: [RecordKind; 7] = [
+        RecordKind::Email,
+        RecordKind::Event,
+        RecordKind::Engagement,
+        RecordKind::Person,
+        RecordKind::Campaign,
+        RecordKind::Task,
+        RecordKind::SavedSearch,
+    ];
+
+    /// The kind's name on the wire and in the endpoint's store.
+    pub fn name(self) -> &'static str {
+        match self {
+            RecordKind::Email => "email",
+            RecordKind::Event => "event",
+            RecordKind::Engagement => "engagement",
+            RecordKind::Person => "person",
+            RecordKind::Campaign => "campaign",
+            RecordKind::Task => "task",
+            RecordKind::SavedSearch => "saved_search",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<RecordKind> {
+        RecordKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+impl fmt::Display for RecordKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// A record as the change feed carries it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -277,27 +349,45 @@ pub enum Record {
     SavedSearch {
         search: Box<SavedSearch>,
     },
-    /// A record that is gone: `kind` is the record type (`email`, `task`, …) and `id` its id.
+    /// A record that is gone: its kind and id.
     Deleted {
-        kind: String,
+        kind: RecordKind,
         id: String,
     },
 }
 
 impl Record {
-    /// The kind of record, as the change feed names it (`email`, `person`, `saved_search`, …); for a record
-    /// that is gone, the kind it was.
-    pub fn kind(&self) -> &str {
+    /// The kind of record; for a record that is gone, the kind it was.
+    pub fn kind(&self) -> RecordKind {
         match self {
-            Record::Email { .. } => "email",
-            Record::Event { .. } => "event",
-            Record::Engagement { .. } => "engagement",
-            Record::Person { .. } => "person",
-            Record::Campaign { .. } => "campaign",
-            Record::Task { .. } => "task",
-            Record::SavedSearch { .. } => "saved_search",
-            Record::Deleted { kind, .. } => kind,
+            Record::Email { .. } => RecordKind::Email,
+            Record::Event { .. } => RecordKind::Event,
+            Record::Engagement { .. } => RecordKind::Engagement,
+            Record::Person { .. } => RecordKind::Person,
+            Record::Campaign { .. } => RecordKind::Campaign,
+            Record::Task { .. } => RecordKind::Task,
+            Record::SavedSearch { .. } => RecordKind::SavedSearch,
+            Record::Deleted { kind, .. } => *kind,
         }
+    }
+
+    /// The record's id, as the change feed and the stores key it.
+    pub fn id(&self) -> String {
+        match self {
+            Record::Email { email } => email.id.to_string(),
+            Record::Event { event } => event.id.to_string(),
+            Record::Engagement { email, .. } => email.to_string(),
+            Record::Person { person } => person.id.to_string(),
+            Record::Campaign { campaign } => campaign.id.to_string(),
+            Record::Task { task } => task.id.to_string(),
+            Record::SavedSearch { search } => search.id.to_string(),
+            Record::Deleted { id, .. } => id.clone(),
+        }
+    }
+
+    /// That the record of `kind` with `id` is gone.
+    pub fn deleted(kind: RecordKind, id: impl ToString) -> Record {
+        Record::Deleted { kind, id: id.to_string() }
     }
 }
 
@@ -412,21 +502,28 @@ struct RecordFields {
     campaign: Option<Campaign>,
     task: Option<Box<Task>>,
     search: Option<Box<SavedSearch>>,
-    kind: Option<String>,
+    kind: Option<RecordKind>,
     id: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "snake_case")]
+/// A record's `type` on the wire: a kind of record, or `deleted`.
 enum RecordName {
-    Email,
-    Event,
-    Engagement,
-    Person,
-    Campaign,
-    Task,
-    SavedSearch,
+    Kind(RecordKind),
     Deleted,
+}
+
+impl<'de> Deserialize<'de> for RecordName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        match &*name {
+            "deleted" => Ok(RecordName::Deleted),
+            other => RecordKind::from_name(other).map(RecordName::Kind).ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "unknown variant `{other}`: a record is of a kind or deleted"
+                ))
+            }),
+        }
+    }
 }
 
 impl TryFrom<RecordFields> for Record {
@@ -434,16 +531,20 @@ impl TryFrom<RecordFields> for Record {
 
     fn try_from(f: RecordFields) -> Result<Record, WireError> {
         Ok(match f.kind_of {
-            RecordName::Email => Record::Email { email: IdOr::whole(f.email, "email")? },
-            RecordName::Event => Record::Event { event: required(f.event, "event")? },
-            RecordName::Engagement => Record::Engagement {
+            RecordName::Kind(RecordKind::Email) => Record::Email { email: IdOr::whole(f.email, "email")? },
+            RecordName::Kind(RecordKind::Event) => Record::Event { event: required(f.event, "event")? },
+            RecordName::Kind(RecordKind::Engagement) => Record::Engagement {
                 email: IdOr::id(f.email, "email")?,
                 engagement: required(f.engagement, "engagement")?,
             },
-            RecordName::Person => Record::Person { person: required(f.person, "person")? },
-            RecordName::Campaign => Record::Campaign { campaign: required(f.campaign, "campaign")? },
-            RecordName::Task => Record::Task { task: required(f.task, "task")? },
-            RecordName::SavedSearch => Record::SavedSearch { search: required(f.search, "search")? },
+            RecordName::Kind(RecordKind::Person) => Record::Person { person: required(f.person, "person")? },
+            RecordName::Kind(RecordKind::Campaign) => {
+                Record::Campaign { campaign: required(f.campaign, "campaign")? }
+            }
+            RecordName::Kind(RecordKind::Task) => Record::Task { task: required(f.task, "task")? },
+            RecordName::Kind(RecordKind::SavedSearch) => {
+                Record::SavedSearch { search: required(f.search, "search")? }
+            }
             RecordName::Deleted => {
                 Record::Deleted { kind: required(f.kind, "kind")?, id: required(f.id, "id")? }
             }
@@ -803,9 +904,38 @@ mod tests {
     fn a_record_names_its_kind_as_the_feed_tags_it_and_a_deleted_one_the_kind_it_was() {
         let email = Record::Email { email: Box::new(draft(1)) };
         let tag = serde_json::to_value(&email).unwrap()["type"].as_str().unwrap().to_string();
-        assert_eq!((email.kind(), tag.as_str()), ("email", "email"));
-        let gone = Record::Deleted { kind: "person".into(), id: "1".into() };
-        assert_eq!(gone.kind(), "person");
+        assert_eq!((email.kind().name(), tag.as_str()), ("email", "email"));
+        let gone = Record::Deleted { kind: RecordKind::Person, id: "1".into() };
+        assert_eq!(gone.kind(), RecordKind::Person);
+    }
+
+    #[test]
+    fn a_saved_or_deleted_record_tells_the_endpoint_with_its_put_or_its_delete() {
+        let campaign = Campaign { id: crate::CampaignId::from_u128(3), name: "Q4".into() };
+        let put = Operation::saving(&Record::Campaign { campaign: campaign.clone() }).unwrap();
+        assert_eq!(put, Operation::PutCampaign { campaign });
+        let task = crate::TaskId::from_u128(3);
+        let gone = Operation::saving(&Record::deleted(RecordKind::Task, task)).unwrap();
+        assert_eq!(gone, Operation::DeleteTask { task });
+        assert_eq!(gone.changed(), Changed::Task(task));
+        assert_eq!(Operation::saving(&Record::deleted(RecordKind::Email, "not-an-id")), None);
+        let totals = Record::Engagement { email: EmailId::from_u128(1), engagement: Default::default() };
+        assert_eq!(Operation::saving(&totals), None, "only the endpoint writes engagement");
+    }
+
+    #[test]
+    fn a_record_kind_is_named_on_the_wire_as_its_records_are_tagged() {
+        for kind in RecordKind::ALL {
+            assert_eq!(RecordKind::from_name(kind.name()), Some(kind));
+            assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{kind}\""));
+        }
+        let gone: Record =
+            serde_json::from_str(r#"{"type":"deleted","kind":"saved_search","id":"7"}"#).unwrap();
+        assert_eq!(gone, Record::deleted(RecordKind::SavedSearch, 7));
+        let unknown = serde_json::from_str::<Record>(r#"{"type":"deleted","kind":"spaceship","id":"7"}"#);
+        assert!(unknown.unwrap_err().to_string().contains("unknown variant `spaceship`"));
+        let unknown = serde_json::from_str::<Record>(r#"{"type":"spaceship","id":"7"}"#);
+        assert!(unknown.unwrap_err().to_string().contains("unknown variant `spaceship`"));
     }
 
     #[test]
@@ -872,7 +1002,7 @@ mod tests {
     #[test]
     fn change_pages_are_ordered_bounded_and_resume_from_their_cursor() {
         let change =
-            |seq| Change { seq, record: Record::Deleted { kind: "email".into(), id: format!("e{seq}") } };
+            |seq| Change { seq, record: Record::Deleted { kind: RecordKind::Email, id: format!("e{seq}") } };
         let all: Vec<Change> = [5, 1, 3, 2, 4].into_iter().map(change).collect();
         let page = ChangePage::from_changes(Cursor(1), all.clone(), 2);
         assert_eq!(page.changes.iter().map(|c| c.seq).collect::<Vec<_>>(), vec![2, 3]);
@@ -961,7 +1091,7 @@ mod tests {
             Record::Campaign { campaign },
             Record::Task { task: Box::new(task.unwrap()) },
             Record::SavedSearch { search: Box::new(search) },
-            Record::Deleted { kind: "task".into(), id: "3".into() },
+            Record::Deleted { kind: RecordKind::Task, id: "3".into() },
         ];
         let key = IdempotencyKey::from_u128(9);
         let outcomes = vec![

@@ -12,7 +12,8 @@ use domain::{Email, EmailAddress, EmailId, Instant, Status, UserId};
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
-use crate::store::{Kind, Store, Tx};
+use crate::store::{Store, Tx};
+use domain::sync::RecordKind;
 
 /// The effect of an applied mutation: its change number, and whether it may have made an email due.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,7 +27,9 @@ fn refused(code: ErrorCode, message: impl Into<String>) -> ApiError {
 }
 
 async fn load_email(tx: &mut Tx, user: UserId, id: EmailId) -> Result<Email, ApiError> {
-    Store::get(tx, user, Kind::Email, &id.to_string()).await?.ok_or_else(|| ApiError::not_found("email"))
+    Store::get(tx, user, RecordKind::Email, &id.to_string())
+        .await?
+        .ok_or_else(|| ApiError::not_found("email"))
 }
 
 /// Applies one operation for `user` inside `tx`.
@@ -38,30 +41,32 @@ pub async fn apply(tx: &mut Tx, user: UserId, op: &Operation, now: Instant) -> R
                 let wakes_scheduler = email.status() == Status::Scheduled;
                 Ok(Applied { seq: Store::put_email(tx, &email).await?, wakes_scheduler })
             }
-            EmailEffect::Deleted => delete(tx, user, Kind::Email, &id.to_string()).await,
+            EmailEffect::Deleted => delete(tx, user, RecordKind::Email, &id.to_string()).await,
         };
     }
     match op {
         Operation::PutEmail { email } => put_email(tx, user, email, now).await,
-        Operation::PutPerson { person } => put(tx, user, Kind::Person, &person.id.to_string(), person).await,
-        Operation::DeletePerson { person } => delete(tx, user, Kind::Person, &person.to_string()).await,
+        Operation::PutPerson { person } => {
+            put(tx, user, RecordKind::Person, &person.id.to_string(), person).await
+        }
+        Operation::DeletePerson { person } => delete(tx, user, RecordKind::Person, &person.to_string()).await,
         Operation::PutCampaign { campaign } => {
             campaign
                 .validate()
                 .map_err(|e| ApiError::field(ErrorCode::InvalidInput, "name", e.to_string()))?;
-            put(tx, user, Kind::Campaign, &campaign.id.to_string(), campaign).await
+            put(tx, user, RecordKind::Campaign, &campaign.id.to_string(), campaign).await
         }
         Operation::PutTask { task } => {
             task.validate().map_err(|e| ApiError::new(ErrorCode::InvalidInput, e.to_string()))?;
-            put(tx, user, Kind::Task, &task.id.to_string(), task).await
+            put(tx, user, RecordKind::Task, &task.id.to_string(), task).await
         }
-        Operation::DeleteTask { task } => delete(tx, user, Kind::Task, &task.to_string()).await,
+        Operation::DeleteTask { task } => delete(tx, user, RecordKind::Task, &task.to_string()).await,
         Operation::PutSavedSearch { search } => {
             search.validate().map_err(|e| ApiError::field(ErrorCode::InvalidInput, "name", e.to_string()))?;
-            put(tx, user, Kind::SavedSearch, &search.id.to_string(), search).await
+            put(tx, user, RecordKind::SavedSearch, &search.id.to_string(), search).await
         }
         Operation::DeleteSavedSearch { search } => {
-            delete(tx, user, Kind::SavedSearch, &search.to_string()).await
+            delete(tx, user, RecordKind::SavedSearch, &search.to_string()).await
         }
         // Email actions were applied above.
         _ => Err(refused(ErrorCode::InvalidInput, "this operation names no email")),
@@ -71,14 +76,14 @@ pub async fn apply(tx: &mut Tx, user: UserId, op: &Operation, now: Instant) -> R
 async fn put<T: serde::Serialize>(
     tx: &mut Tx,
     user: UserId,
-    kind: Kind,
+    kind: RecordKind,
     id: &str,
     value: &T,
 ) -> Result<Applied, ApiError> {
     Ok(Applied { seq: Store::put(tx, user, kind, id, value).await?, wakes_scheduler: false })
 }
 
-async fn delete(tx: &mut Tx, user: UserId, kind: Kind, id: &str) -> Result<Applied, ApiError> {
+async fn delete(tx: &mut Tx, user: UserId, kind: RecordKind, id: &str) -> Result<Applied, ApiError> {
     match Store::delete(tx, user, kind, id).await? {
         Some(seq) => Ok(Applied { seq, wakes_scheduler: false }),
         None => Err(ApiError::not_found(kind.name())),
@@ -99,7 +104,7 @@ async fn put_email(tx: &mut Tx, user: UserId, incoming: &Email, now: Instant) ->
             format!("an email goes out from your own address ({})", own.unwrap_or_default()),
         ));
     }
-    let stored: Option<Email> = Store::get(tx, user, Kind::Email, &incoming.id.to_string()).await?;
+    let stored: Option<Email> = Store::get(tx, user, RecordKind::Email, &incoming.id.to_string()).await?;
     // Tracking and inbound mail find an email by its id alone, so an id is never shared between users.
     if stored.is_none() && Store::email_id_taken_by_another(tx, user, incoming.id).await? {
         return Err(refused(
@@ -119,7 +124,7 @@ async fn put_email(tx: &mut Tx, user: UserId, incoming: &Email, now: Instant) ->
             Ok(Applied { seq: Store::put_email(tx, &email).await?, wakes_scheduler: wakes })
         }
         PutEmail::Unchanged => {
-            let seq = Store::latest_seq_of(tx, user, Kind::Email, &incoming.id.to_string()).await?;
+            let seq = Store::latest_seq_of(tx, user, RecordKind::Email, &incoming.id.to_string()).await?;
             Ok(Applied { seq, wakes_scheduler: false })
         }
     }

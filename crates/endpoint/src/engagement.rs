@@ -7,9 +7,10 @@ use chrono::Utc;
 use domain::aggregate::EmailEngagement;
 use domain::classify::ClassifierSettings;
 use domain::reaction::Effects;
-use domain::{Email, EmailAddress, EngagementEvent, EventId, EventKind, Instant, Status};
+use domain::{Email, EmailAddress, EngagementEvent, EventId, EventKind, Instant};
 
-use crate::store::{Kind, Store, StoreError, Tx};
+use crate::store::{Store, StoreError, Tx};
+use domain::sync::RecordKind;
 
 /// Writes what a reaction of the domain asks for, inside `tx`: the email when it changed, each event
 /// (judged, with the email's totals), each suppression. Returns the newest change number, if anything was
@@ -99,7 +100,7 @@ impl Recording {
     }
 
     /// Judges and stores `event`, rewriting the verdicts of earlier events it changes. Returns false when
-    /// the event is not counted (the email is archived, or the event is a repeat) and nothing was written.
+    /// the event is not counted (tracking was off at its instant, or it is a repeat) and nothing was written.
     pub async fn add(
         &mut self,
         tx: &mut Tx,
@@ -117,15 +118,12 @@ impl Recording {
 
     /// Judges `event` and counts it into the totals, without writing anything. Returns what must be
     /// stored: the earlier events whose verdicts changed, then the event itself; `None` when the event is
-    /// not counted (the email is archived, or the event is a repeat).
+    /// not counted (tracking was off at its instant, or it is a repeat).
     pub fn judge(
         &mut self,
         classifier: &ClassifierSettings,
         mut event: EngagementEvent,
     ) -> Option<Vec<EngagementEvent>> {
-        if self.email.status() == Status::Archived {
-            return None;
-        }
         let verdicts = self.totals.apply(classifier, &self.email, &self.recorded, &event).ok()?;
         let mut changed = Vec::with_capacity(verdicts.len());
         for (id, verdict) in verdicts {
@@ -146,6 +144,41 @@ impl Recording {
     pub async fn finish(&mut self, tx: &mut Tx) -> Result<Option<u64>, StoreError> {
         let Some(seq) = self.seq.take() else { return Ok(None) };
         let id = self.email.id.to_string();
-        Ok(Some(seq.max(Store::put(tx, self.email.owner, Kind::Engagement, &id, &self.totals).await?)))
+        Ok(Some(seq.max(Store::put(tx, self.email.owner, RecordKind::Engagement, &id, &self.totals).await?)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+    use domain::{EmailId, EmailKind, Status};
+
+    use super::*;
+
+    #[test]
+    fn an_open_from_before_the_archiving_counts_when_it_is_recorded_after_it_and_a_later_one_does_not() {
+        let address = |a: &str| EmailAddress::parse(a).unwrap();
+        let sent = Utc::now() - Duration::hours(2);
+        let mut email = Email::new(
+            EmailId::from_u128(1),
+            address("rep@s.example"),
+            address("ana@b.example"),
+            EmailKind::Single,
+            sent,
+        );
+        email.walk_to(Status::Delivered, sent).unwrap();
+        let archived = sent + Duration::hours(1);
+        email.walk_to(Status::Archived, archived).unwrap();
+        let classifier = ClassifierSettings::default();
+        let mut recording = Recording::of(&classifier, email.clone(), Vec::new());
+        let mut open = |at| {
+            let mut event =
+                new_event(&email, &email.recipient, EventKind::Viewed, None, Some("Mozilla/5.0".into()));
+            event.at = at;
+            recording.judge(&classifier, event).is_some()
+        };
+        assert!(open(archived - Duration::minutes(1)), "opened while tracking was on");
+        assert!(!open(archived + Duration::minutes(1)), "opened after the archiving");
+        assert_eq!(recording.events(), 1);
     }
 }

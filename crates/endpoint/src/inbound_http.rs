@@ -18,7 +18,8 @@ use serde::Serialize;
 use crate::engagement;
 use crate::error::ApiError;
 use crate::http::AppState;
-use crate::store::{Kind, Store, StoreError, Tx};
+use crate::store::{Store, StoreError, Tx};
+use domain::sync::RecordKind;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct InboundAnswer {
@@ -167,7 +168,7 @@ async fn apply(
 ) -> Result<Option<u64>, StoreError> {
     let now = Utc::now();
     let Some(mut email): Option<Email> =
-        Store::get(tx, found.owner, Kind::Email, &found.id.to_string()).await?
+        Store::get(tx, found.owner, RecordKind::Email, &found.id.to_string()).await?
     else {
         return Ok(None);
     };

@@ -29,7 +29,8 @@ use tokio::sync::mpsc;
 
 use crate::engagement::{Recording, new_event};
 use crate::feed::Feed;
-use crate::store::{Kind, Store, StoreError, Write};
+use crate::store::{Store, StoreError, Write};
+use domain::sync::RecordKind;
 
 /// An identical hit (same email, same kind and link, same address and user agent) within this long of the
 /// last one recorded is a repeat — a reload, a client fetching the pixel twice, a retried request — and is
@@ -332,7 +333,7 @@ pub async fn write_batch(
         for event in &changed {
             writes.push(Write::event(owner, event)?);
         }
-        writes.push(Write::record(owner, Kind::Engagement, id.to_string(), recording.totals())?);
+        writes.push(Write::record(owner, RecordKind::Engagement, id.to_string(), recording.totals())?);
     }
     let seqs = Store::put_many(&mut tx, &writes).await?;
     let mut newest: HashMap<UserId, u64> = HashMap::new();

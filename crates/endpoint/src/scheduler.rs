@@ -28,8 +28,9 @@ use crate::engagement;
 use crate::feed::Feed;
 use crate::http::AppState;
 use crate::mailer::{self, Gate, SendOutcome, Transport};
-use crate::store::{Kind, Store, StoreError, Tx};
+use crate::store::{Store, StoreError, Tx};
 use crate::tracking::TrackingKeys;
+use domain::sync::RecordKind;
 
 /// How the scheduler sends.
 #[derive(Clone, Debug)]
@@ -354,7 +355,7 @@ impl Scheduler {
             &self.keys,
             &self.public_url,
             self.settings.bounce_domain.as_deref(),
-            email.tracking_enabled(),
+            email.tracking_on_at(chrono::Utc::now()),
         ) {
             Ok(message) => message,
             Err(err) => return Some(self.done(email.id, Handoff::Failed(err.to_string()))),
@@ -503,7 +504,8 @@ async fn mark_in(
     bounce_domain: Option<&str>,
 ) -> Result<(bool, Option<u64>), StoreError> {
     let (user, id) = (expected.owner, expected.id);
-    let Some(mut email): Option<Email> = Store::get(tx, user, Kind::Email, &id.to_string()).await? else {
+    let Some(mut email): Option<Email> = Store::get(tx, user, RecordKind::Email, &id.to_string()).await?
+    else {
         return Ok((false, None));
     };
     if email != *expected || !email.is_due(now) {
@@ -530,7 +532,8 @@ async fn record_outcome(
     outcome: Handoff,
 ) -> Result<Option<u64>, StoreError> {
     let now = Utc::now();
-    let Some(mut email): Option<Email> = Store::get(tx, user, Kind::Email, &id.to_string()).await? else {
+    let Some(mut email): Option<Email> = Store::get(tx, user, RecordKind::Email, &id.to_string()).await?
+    else {
         return Ok(None);
     };
     let effects = email.apply_handoff(now, outcome);

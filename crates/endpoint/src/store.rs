@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-use domain::sync::{Change, ChangePage, Cursor, PROTOCOL_VERSION, Record};
+use domain::sync::{Change, ChangePage, Cursor, PROTOCOL_VERSION, Record, RecordKind};
 use domain::{Email, EmailId, EngagementEvent, Instant, Status, UserId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -33,47 +33,6 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("a stored record cannot be read: {0}")]
     Corrupt(String),
-}
-
-/// The kinds of record the endpoint keeps for each user.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Email,
-    Event,
-    Person,
-    Campaign,
-    Task,
-    SavedSearch,
-    /// An email's engagement totals (id: the email's id).
-    Engagement,
-}
-
-impl Kind {
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Email => "email",
-            Kind::Event => "event",
-            Kind::Person => "person",
-            Kind::Campaign => "campaign",
-            Kind::Task => "task",
-            Kind::SavedSearch => "saved_search",
-            Kind::Engagement => "engagement",
-        }
-    }
-
-    fn from_name(name: &str) -> Option<Kind> {
-        [
-            Kind::Email,
-            Kind::Event,
-            Kind::Person,
-            Kind::Campaign,
-            Kind::Task,
-            Kind::SavedSearch,
-            Kind::Engagement,
-        ]
-        .into_iter()
-        .find(|k| k.name() == name)
-    }
 }
 
 /// A user as listed by `endpoint user list`.
@@ -106,7 +65,7 @@ pub const WRITE_CHUNK: usize = 500;
 #[derive(Clone, Debug)]
 pub struct Write {
     pub user: UserId,
-    pub kind: Kind,
+    pub kind: RecordKind,
     pub id: String,
     pub body: String,
     /// Events: the email they belong to.
@@ -118,7 +77,7 @@ impl Write {
     pub fn event(user: UserId, event: &EngagementEvent) -> Result<Write, StoreError> {
         Ok(Write {
             user,
-            kind: Kind::Event,
+            kind: RecordKind::Event,
             id: event.id.to_string(),
             body: encode(event)?,
             email_id: Some(event.email.to_string()),
@@ -128,7 +87,7 @@ impl Write {
     /// Any other record (not an email) of `user`.
     pub fn record<T: Serialize>(
         user: UserId,
-        kind: Kind,
+        kind: RecordKind,
         id: String,
         value: &T,
     ) -> Result<Write, StoreError> {
@@ -166,7 +125,7 @@ fn due_at(email: &Email) -> Option<i64> {
     }
 }
 
-fn decode<T: DeserializeOwned>(kind: &str, id: &str, body: &str) -> Result<T, StoreError> {
+fn decode<T: DeserializeOwned>(kind: RecordKind, id: &str, body: &str) -> Result<T, StoreError> {
     serde_json::from_str(body).map_err(|e| StoreError::Corrupt(format!("{kind} {id}: {e}")))
 }
 
@@ -331,7 +290,7 @@ impl Store {
     pub async fn get<T: DeserializeOwned>(
         tx: &mut Tx,
         user: UserId,
-        kind: Kind,
+        kind: RecordKind,
         id: &str,
     ) -> Result<Option<T>, StoreError> {
         let row = sqlx::query("SELECT body FROM records WHERE user_id = ? AND kind = ? AND id = ?")
@@ -341,7 +300,7 @@ impl Store {
             .fetch_optional(&mut *tx.0)
             .await?;
         match row.and_then(|r| r.get::<Option<String>, _>(0)) {
-            Some(body) => Ok(Some(decode(kind.name(), id, &body)?)),
+            Some(body) => Ok(Some(decode(kind, id, &body)?)),
             None => Ok(None),
         }
     }
@@ -350,7 +309,7 @@ impl Store {
     pub async fn put<T: Serialize>(
         tx: &mut Tx,
         user: UserId,
-        kind: Kind,
+        kind: RecordKind,
         id: &str,
         value: &T,
     ) -> Result<u64, StoreError> {
@@ -365,7 +324,7 @@ impl Store {
         Self::write(
             tx,
             email.owner,
-            Kind::Email,
+            RecordKind::Email,
             &id,
             Some(&body),
             Some(status_name(email.status())),
@@ -379,12 +338,18 @@ impl Store {
     pub async fn put_event(tx: &mut Tx, user: UserId, event: &EngagementEvent) -> Result<u64, StoreError> {
         let body = encode(event)?;
         let email = event.email.to_string();
-        Self::write(tx, user, Kind::Event, &event.id.to_string(), Some(&body), None, None, Some(&email)).await
+        Self::write(tx, user, RecordKind::Event, &event.id.to_string(), Some(&body), None, None, Some(&email))
+            .await
     }
 
     /// Deletes a record, leaving a tombstone the change feed carries; returns its change number, or `None`
     /// when there was nothing to delete.
-    pub async fn delete(tx: &mut Tx, user: UserId, kind: Kind, id: &str) -> Result<Option<u64>, StoreError> {
+    pub async fn delete(
+        tx: &mut Tx,
+        user: UserId,
+        kind: RecordKind,
+        id: &str,
+    ) -> Result<Option<u64>, StoreError> {
         let exists = sqlx::query(
             "SELECT 1 FROM records WHERE user_id = ? AND kind = ? AND id = ? AND body IS NOT NULL",
         )
@@ -404,7 +369,7 @@ impl Store {
     async fn write(
         tx: &mut Tx,
         user: UserId,
-        kind: Kind,
+        kind: RecordKind,
         id: &str,
         body: Option<&str>,
         status: Option<&str>,
@@ -489,7 +454,7 @@ impl Store {
             });
             query.push(" AND body IS NOT NULL");
             for row in query.build().fetch_all(&mut *tx.0).await? {
-                emails.push(decode("email", &row.get::<String, _>(0), &row.get::<String, _>(1))?);
+                emails.push(decode(RecordKind::Email, &row.get::<String, _>(0), &row.get::<String, _>(1))?);
             }
         }
         Ok(emails)
@@ -511,7 +476,7 @@ impl Store {
             query.push(" AND body IS NOT NULL ORDER BY seq");
             for row in query.build().fetch_all(&mut *tx.0).await? {
                 let event: EngagementEvent =
-                    decode("event", &row.get::<String, _>(0), &row.get::<String, _>(1))?;
+                    decode(RecordKind::Event, &row.get::<String, _>(0), &row.get::<String, _>(1))?;
                 events.entry(event.email).or_default().push(event);
             }
         }
@@ -519,7 +484,12 @@ impl Store {
     }
 
     /// The change number of the stored version of a record (0 when it does not exist).
-    pub async fn latest_seq_of(tx: &mut Tx, user: UserId, kind: Kind, id: &str) -> Result<u64, StoreError> {
+    pub async fn latest_seq_of(
+        tx: &mut Tx,
+        user: UserId,
+        kind: RecordKind,
+        id: &str,
+    ) -> Result<u64, StoreError> {
         let row = sqlx::query("SELECT seq FROM records WHERE user_id = ? AND kind = ? AND id = ?")
             .bind(user.0)
             .bind(kind.name())
@@ -532,7 +502,7 @@ impl Store {
     /// Reads an email of `user` outside any transaction.
     pub async fn email(&self, user: UserId, id: EmailId) -> Result<Option<Email>, StoreError> {
         let mut tx = Tx(self.pool.begin().await?, None);
-        let email = Self::get(&mut tx, user, Kind::Email, &id.to_string()).await?;
+        let email = Self::get(&mut tx, user, RecordKind::Email, &id.to_string()).await?;
         tx.commit().await?;
         Ok(email)
     }
@@ -569,7 +539,7 @@ impl Store {
                 .fetch_optional(&self.pool)
                 .await?;
         match row {
-            Some(r) => Ok(Some(decode("email", &id.to_string(), &r.get::<String, _>(0))?)),
+            Some(r) => Ok(Some(decode(RecordKind::Email, &id.to_string(), &r.get::<String, _>(0))?)),
             None => Ok(None),
         }
     }
@@ -624,7 +594,9 @@ impl Store {
             sqlx::query("SELECT id, body FROM records WHERE kind = 'email' AND status = 'in_progress'")
                 .fetch_all(&self.pool)
                 .await?;
-        rows.into_iter().map(|r| decode("email", &r.get::<String, _>(0), &r.get::<String, _>(1))).collect()
+        rows.into_iter()
+            .map(|r| decode(RecordKind::Email, &r.get::<String, _>(0), &r.get::<String, _>(1)))
+            .collect()
     }
 
     /// One page of `user`'s change feed after `since`.
@@ -644,21 +616,24 @@ impl Store {
             let kind: String = row.get(1);
             let id: String = row.get(2);
             let body: Option<String> = row.get(3);
-            let record = match (Kind::from_name(&kind), body) {
-                (_, None) => Record::Deleted { kind, id },
-                (Some(Kind::Email), Some(b)) => Record::Email { email: Box::new(decode(&kind, &id, &b)?) },
-                (Some(Kind::Event), Some(b)) => Record::Event { event: decode(&kind, &id, &b)? },
-                (Some(Kind::Person), Some(b)) => Record::Person { person: Box::new(decode(&kind, &id, &b)?) },
-                (Some(Kind::Campaign), Some(b)) => Record::Campaign { campaign: decode(&kind, &id, &b)? },
-                (Some(Kind::Task), Some(b)) => Record::Task { task: Box::new(decode(&kind, &id, &b)?) },
-                (Some(Kind::SavedSearch), Some(b)) => {
-                    Record::SavedSearch { search: Box::new(decode(&kind, &id, &b)?) }
-                }
-                (Some(Kind::Engagement), Some(b)) => Record::Engagement {
+            let kind = RecordKind::from_name(&kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("unknown record kind {kind}")))?;
+            let Some(body) = body else {
+                changes.push(Change { seq, record: Record::deleted(kind, id) });
+                continue;
+            };
+            let b = &body;
+            let record = match kind {
+                RecordKind::Email => Record::Email { email: Box::new(decode(kind, &id, b)?) },
+                RecordKind::Event => Record::Event { event: decode(kind, &id, b)? },
+                RecordKind::Person => Record::Person { person: Box::new(decode(kind, &id, b)?) },
+                RecordKind::Campaign => Record::Campaign { campaign: decode(kind, &id, b)? },
+                RecordKind::Task => Record::Task { task: Box::new(decode(kind, &id, b)?) },
+                RecordKind::SavedSearch => Record::SavedSearch { search: Box::new(decode(kind, &id, b)?) },
+                RecordKind::Engagement => Record::Engagement {
                     email: id.parse().map_err(|_| StoreError::Corrupt(format!("engagement {id}")))?,
-                    engagement: decode(&kind, &id, &b)?,
+                    engagement: decode(kind, &id, b)?,
                 },
-                (None, Some(_)) => return Err(StoreError::Corrupt(format!("unknown record kind {kind}"))),
             };
             changes.push(Change { seq, record });
         }

@@ -13,6 +13,7 @@ use std::path::Path;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use domain::EmailId;
+use domain::link::{LINK_ELEMENTS, link_target};
 use hmac::{Hmac, KeyInit, Mac};
 use lol_html::html_content::ContentType;
 use lol_html::{RewriteStrSettings, element, rewrite_str};
@@ -158,7 +159,7 @@ pub fn instrument_html(html: &str, email: EmailId, keys: &TrackingKeys, base: &s
     );
     let body_seen = Cell::new(false);
     let settings = RewriteStrSettings::new()
-        .append_element_content_handler(element!("a[href]", |el| {
+        .append_element_content_handler(element!(LINK_ELEMENTS, |el| {
             if let Some(target) = el.get_attribute("href").as_deref().and_then(link_target) {
                 let token = keys.sign(&Target::Click { e: email, u: target });
                 el.set_attribute("href", &format!("{base}/t/c/{token}"))?;
@@ -182,17 +183,6 @@ pub fn instrument_html(html: &str, email: EmailId, keys: &TrackingKeys, base: &s
     }
 }
 
-/// Where a browser goes from a link whose `href` attribute is written `raw` (as it stands in the HTML,
-/// character references and all), when that is a web address: the attribute's references decoded as an
-/// HTML parser does (`&amp;` is `&`, `&#10;` a line break, `&copy=` left as it is), then read as a URL the
-/// way browsers do (surrounding spaces dropped, tabs and line breaks inside removed). `None` for any other
-/// link (`mailto:`, a relative or unreadable address), which is left untracked.
-pub fn link_target(raw: &str) -> Option<String> {
-    let decoded = htmlize::unescape_attribute(raw);
-    let url = url::Url::parse(&decoded).ok()?;
-    matches!(url.scheme(), "http" | "https").then(|| url.to_string())
-}
-
 /// The 1×1 transparent GIF the open pixel answers with.
 pub const PIXEL_GIF: &[u8] = &[
     0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff,
@@ -202,6 +192,10 @@ pub const PIXEL_GIF: &[u8] = &[
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
+    use domain::link::tracked_links;
+
     use super::*;
 
     fn keys() -> TrackingKeys {
@@ -254,23 +248,6 @@ mod tests {
 
     #[test]
     fn a_tracked_link_leads_where_the_browser_would_have_gone() {
-        for (href, target) in [
-            (
-                "https://acme.example/p?utm_source=a&amp;utm_medium=b",
-                "https://acme.example/p?utm_source=a&utm_medium=b",
-            ),
-            ("https://acme.example/p?a=1&#38;b=2&#x26;c=3", "https://acme.example/p?a=1&b=2&c=3"),
-            ("  https://acme.example/a&#10;b  ", "https://acme.example/ab"),
-            ("https://acme.example/?x=1&copy=2", "https://acme.example/?x=1&copy=2"),
-            ("HTTPS://Acme.Example/Path?q=%C3%A9&amp;r=é", "https://acme.example/Path?q=%C3%A9&r=%C3%A9"),
-        ] {
-            assert_eq!(link_target(href).as_deref(), Some(target), "{href}");
-        }
-        for untracked in
-            ["mailto:ana@acme.example", "/relative", "javascript&#58;alert(1)", "tel:+1555", "https://"]
-        {
-            assert_eq!(link_target(untracked), None, "{untracked}");
-        }
         let html = r#"<body><a href="https://acme.example/p?utm_source=a&amp;utm_medium=b">x</a></body>"#;
         let out = instrument_html(html, EmailId::from_u128(4), &keys(), "http://t");
         let token = out.split("/t/c/").nth(1).and_then(|rest| rest.split('"').next()).unwrap();
@@ -281,6 +258,34 @@ mod tests {
                 u: "https://acme.example/p?utm_source=a&utm_medium=b".into()
             })
         );
+    }
+
+    /// The click targets signed into a rewritten body.
+    fn rewritten_targets(out: &str) -> BTreeSet<String> {
+        out.split("/t/c/")
+            .skip(1)
+            .filter_map(|rest| rest.split(['"', '\'', ' ', '>']).next())
+            .filter_map(|token| match keys().verify(token) {
+                Some(Target::Click { u, .. }) => Some(u),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_links_rewritten_are_the_links_the_classifier_counts() {
+        for html in [
+            r##"<body><a href="https://x.com/a">A</a> <A HREF='https://x.com/b'>B</A> <a href=https://x.com/a>a</a></body>"##,
+            r##"<p><a href="mailto:a@x.com">m</a> <a href="#top">t</a> <a href>e</a> <a href="HTTP://x.com/c">c</a>"##,
+            r##"<link href="https://x.com/s.css"><area href="https://x.com/m"><!-- <a href="https://x.com/c">x</a> -->"##,
+            r##"<script>var s = '<a href="https://x.com/in-script">';</script><a href="https://x.com/after">x</a>"##,
+            r##"<a title=x href="https://x.com/q?b=1&amp;c=2">1</a><a href="https://x.com/q?b=1&c=2">2</a>"##,
+            r##"<a href="https://x.com/first" href="https://x.com/second">x</a><a href="https://x.com/é">é</a>"##,
+            r##"<p>1 < 2 href="https://x.com/text"</p><a href="https://x.com/open"##,
+        ] {
+            let out = instrument_html(html, EmailId::from_u128(5), &keys(), "http://t");
+            assert_eq!(rewritten_targets(&out), tracked_links(html), "{html}");
+        }
     }
 
     #[test]
