@@ -12,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
-use super::mutations::{IdempotencyKey, MutationResponses, run, same_id};
+use super::mutations::{IdempotencyKey, MutationResponses, mutations, run};
 use crate::error::ApiError;
 use crate::extract::{AuthUser, StrictJson};
 
@@ -29,19 +29,34 @@ pub(super) fn routes(api: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(mark_success))
 }
 
-/// Creates or updates an email by its client-generated id. The same body again is a no-op; a different
-/// body once the email has left Draft/Scheduled is a 409.
-#[utoipa::path(put, path = "/emails/{id}", tag = "emails", request_body = Email,
-    params(("id" = EmailId, Path), IdempotencyKey), responses(MutationResponses))]
-async fn put_email(
-    State(state): State<AppState>,
-    AuthUser(user): AuthUser,
-    Path(id): Path<EmailId>,
-    headers: HeaderMap,
-    StrictJson(email): StrictJson<Email>,
-) -> Result<Response, ApiError> {
-    same_id(id, email.id)?;
-    run(&state, user, &headers, Operation::PutEmail { email: Box::new(email) }).await
+mutations! { tag = "emails";
+    /// Creates or updates an email by its client-generated id. The same body again is a no-op; a different
+    /// body once the email has left Draft/Scheduled is a 409.
+    put "/emails/{id}", fn put_email(id: EmailId, email: Email) => PutEmail { email: Box::new(email) };
+
+    /// Deletes an email that may be deleted (never one being sent).
+    delete "/emails/{id}", fn delete_email(email: EmailId) => DeleteEmail { email };
+
+    /// Sends a Draft (or Scheduled) email now.
+    post "/emails/{id}/send", fn send_email(email: EmailId) => SendNow { email };
+
+    /// Takes a Scheduled email back to Draft.
+    post "/emails/{id}/unschedule", fn unschedule_email(email: EmailId) => Unschedule { email };
+
+    /// Cancels a Scheduled email (back to Draft).
+    post "/emails/{id}/cancel", fn cancel_email(email: EmailId) => Unschedule { email };
+
+    /// Archives a Delivered email.
+    post "/emails/{id}/archive", fn archive_email(email: EmailId) => Archive { email };
+
+    /// Brings an Archived email back.
+    post "/emails/{id}/unarchive", fn unarchive_email(email: EmailId) => Unarchive { email };
+
+    /// Sends a Failed or Bounced email again.
+    post "/emails/{id}/retry", fn retry_email(email: EmailId) => Retry { email };
+
+    /// Files an undelivered email as handled.
+    post "/emails/{id}/success", fn mark_success(email: EmailId) => MarkSuccess { email };
 }
 
 /// One email as the endpoint has it.
@@ -56,54 +71,12 @@ async fn get_email(
     state.store.email(user, id).await?.map(Json).ok_or_else(|| ApiError::not_found("email"))
 }
 
-/// Deletes an email that may be deleted (never one being sent).
-#[utoipa::path(delete, path = "/emails/{id}", tag = "emails",
-    params(("id" = EmailId, Path), IdempotencyKey), responses(MutationResponses))]
-async fn delete_email(
-    State(state): State<AppState>,
-    AuthUser(user): AuthUser,
-    Path(id): Path<EmailId>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    run(&state, user, &headers, Operation::DeleteEmail { email: id }).await
-}
-
 /// The body of `POST /emails/{id}/schedule`.
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ScheduleBody {
     schedule: domain::Schedule,
 }
-
-/// Declares one email action route: `POST /emails/{id}/<name>` with an empty body.
-macro_rules! email_action {
-    ($handler:ident, $path:literal, $doc:literal, $op:ident) => {
-        #[doc = $doc]
-        #[utoipa::path(post, path = $path, tag = "emails",
-                            params(("id" = EmailId, Path), IdempotencyKey), responses(MutationResponses))]
-        async fn $handler(
-            State(state): State<AppState>,
-            AuthUser(user): AuthUser,
-            Path(id): Path<EmailId>,
-            headers: HeaderMap,
-        ) -> Result<Response, ApiError> {
-            run(&state, user, &headers, Operation::$op { email: id }).await
-        }
-    };
-}
-
-email_action!(send_email, "/emails/{id}/send", "Sends a Draft (or Scheduled) email now.", SendNow);
-email_action!(
-    unschedule_email,
-    "/emails/{id}/unschedule",
-    "Takes a Scheduled email back to Draft.",
-    Unschedule
-);
-email_action!(cancel_email, "/emails/{id}/cancel", "Cancels a Scheduled email (back to Draft).", Unschedule);
-email_action!(archive_email, "/emails/{id}/archive", "Archives a Delivered email.", Archive);
-email_action!(unarchive_email, "/emails/{id}/unarchive", "Brings an Archived email back.", Unarchive);
-email_action!(retry_email, "/emails/{id}/retry", "Sends a Failed or Bounced email again.", Retry);
-email_action!(mark_success, "/emails/{id}/success", "Files an undelivered email as handled.", MarkSuccess);
 
 /// Schedules a Draft email, or moves a Scheduled one.
 #[utoipa::path(post, path = "/emails/{id}/schedule", tag = "emails", request_body = ScheduleBody,

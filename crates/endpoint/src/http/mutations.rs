@@ -1,5 +1,6 @@
-//! A REST mutation: one operation applied once per `Idempotency-Key`, its answer (the change number) and
-//! what the OpenAPI document says every mutation can answer.
+//! A REST mutation: one operation applied once per `Idempotency-Key`, its answer (the change number), what
+//! the OpenAPI document says every mutation can answer, and `mutations!`, which declares the routes of a
+//! record put whole or of an operation on an id alone.
 
 use axum::Json;
 use axum::http::HeaderMap;
@@ -101,3 +102,34 @@ pub(super) fn same_id(path: impl ToString, body: impl ToString) -> Result<(), Ap
         ))
     }
 }
+
+/// Declares mutation routes of one tag, each a handler with its OpenAPI annotation, its doc comment the
+/// operation's summary: `method "/path/{id}", fn name(id: IdType) => Operation;`, the id in the path bound
+/// to the name given; or, for a record put whole, `fn name(id: IdType, record: RecordType) => Operation;`,
+/// the body read strictly and its id checked against the path's.
+macro_rules! mutations {
+    (tag = $tag:literal; $(
+        $(#[$doc:meta])*
+        $method:ident $path:literal,
+        fn $handler:ident($id:ident: $id_type:ident $(, $record:ident: $record_type:ident)?)
+            => $operation:ident { $($field:tt)* };
+    )*) => {$(
+        $(#[$doc])*
+        #[utoipa::path($method, path = $path, tag = $tag, $(request_body = $record_type,)?
+            params(("id" = $id_type, Path), crate::http::mutations::IdempotencyKey),
+            responses(crate::http::mutations::MutationResponses))]
+        async fn $handler(
+            ::axum::extract::State(state): ::axum::extract::State<crate::http::AppState>,
+            crate::extract::AuthUser(user): crate::extract::AuthUser,
+            ::axum::extract::Path($id): ::axum::extract::Path<$id_type>,
+            headers: ::axum::http::HeaderMap,
+            $(crate::extract::StrictJson($record): crate::extract::StrictJson<$record_type>,)?
+        ) -> Result<::axum::response::Response, crate::error::ApiError> {
+            $(crate::http::mutations::same_id($id, $record.id)?;)?
+            let operation = ::domain::sync::Operation::$operation { $($field)* };
+            crate::http::mutations::run(&state, user, &headers, operation).await
+        }
+    )*};
+}
+
+pub(super) use mutations;

@@ -1,18 +1,14 @@
 //! The routes of the rep's other records: people, campaigns, tasks and saved searches, each put whole or
 //! deleted by id.
 
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
-use domain::sync::Operation;
-use domain::{Campaign, Person, SavedSearchId, TaskId};
+use domain::search::SavedSearch;
+use domain::task::Task;
+use domain::{Campaign, CampaignId, Person, PersonId, SavedSearchId, TaskId};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
-use super::mutations::{IdempotencyKey, MutationResponses, run, same_id};
-use crate::error::ApiError;
-use crate::extract::{AuthUser, StrictJson};
+use super::mutations::mutations;
 
 /// Adds the routes of people, campaigns, tasks and saved searches to the API and its document.
 pub(super) fn routes(api: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
@@ -22,94 +18,28 @@ pub(super) fn routes(api: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(put_saved_search, delete_saved_search))
 }
 
-/// Creates or updates a person.
-#[utoipa::path(put, path = "/people/{id}", tag = "records", request_body = Person,
-    params(("id" = domain::PersonId, Path), IdempotencyKey), responses(MutationResponses))]
-async fn put_person(
-    State(state): State<AppState>,
-    AuthUser(user): AuthUser,
-    Path(id): Path<domain::PersonId>,
-    headers: HeaderMap,
-    StrictJson(person): StrictJson<Person>,
-) -> Result<Response, ApiError> {
-    same_id(id, person.id)?;
-    run(&state, user, &headers, Operation::PutPerson { person: Box::new(person) }).await
-}
+mutations! { tag = "records";
+    /// Creates or updates a person.
+    put "/people/{id}", fn put_person(id: PersonId, person: Person) => PutPerson { person: Box::new(person) };
 
-/// Deletes a person.
-#[utoipa::path(delete, path = "/people/{id}", tag = "records",
-    params(("id" = domain::PersonId, Path), IdempotencyKey), responses(MutationResponses))]
-async fn delete_person(
-    State(state): State<AppState>,
-    AuthUser(user): AuthUser,
-    Path(id): Path<domain::PersonId>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    run(&state, user, &headers, Operation::DeletePerson { person: id }).await
-}
+    /// Deletes a person.
+    delete "/people/{id}", fn delete_person(person: PersonId) => DeletePerson { person };
 
-/// Creates or updates a campaign.
-#[utoipa::path(put, path = "/campaigns/{id}", tag = "records", request_body = Campaign,
-    params(("id" = domain::CampaignId, Path), IdempotencyKey), responses(MutationResponses))]
-async fn put_campaign(
-    State(state): State<AppState>,
-    AuthUser(user): AuthUser,
-    Path(id): Path<domain::CampaignId>,
-    headers: HeaderMap,
-    StrictJson(campaign): StrictJson<Campaign>,
-) -> Result<Response, ApiError> {
-    same_id(id, campaign.id)?;
-    run(&state, user, &headers, Operation::PutCampaign { campaign }).await
-}
+    /// Creates or updates a campaign.
+    put "/campaigns/{id}", fn put_campaign(id: CampaignId, campaign: Campaign) => PutCampaign { campaign };
 
-/// Creates or updates a task.
-#[utoipa::path(put, path = "/tasks/{id}", tag = "records", request_body = domain::task::Task,
-    params(("id" = TaskId, Path), IdempotencyKey), responses(MutationResponses))]
-async fn put_task(
-    State(state): State<AppState>,
-    AuthUser(user): AuthUser,
-    Path(id): Path<TaskId>,
-    headers: HeaderMap,
-    StrictJson(task): StrictJson<domain::task::Task>,
-) -> Result<Response, ApiError> {
-    same_id(id, task.id)?;
-    run(&state, user, &headers, Operation::PutTask { task: Box::new(task) }).await
-}
+    /// Creates or updates a task.
+    put "/tasks/{id}", fn put_task(id: TaskId, task: Task) => PutTask { task: Box::new(task) };
 
-/// Deletes a task.
-#[utoipa::path(delete, path = "/tasks/{id}", tag = "records",
-    params(("id" = TaskId, Path), IdempotencyKey), responses(MutationResponses))]
-async fn delete_task(
-    State(state): State<AppState>,
-    AuthUser(user): AuthUser,
-    Path(id): Path<TaskId>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    run(&state, user, &headers, Operation::DeleteTask { task: id }).await
-}
+    /// Deletes a task.
+    delete "/tasks/{id}", fn delete_task(task: TaskId) => DeleteTask { task };
 
-/// Creates or updates a saved search.
-#[utoipa::path(put, path = "/saved-searches/{id}", tag = "records", request_body = domain::search::SavedSearch,
-    params(("id" = SavedSearchId, Path), IdempotencyKey), responses(MutationResponses))]
-async fn put_saved_search(
-    State(state): State<AppState>,
-    AuthUser(user): AuthUser,
-    Path(id): Path<SavedSearchId>,
-    headers: HeaderMap,
-    StrictJson(search): StrictJson<domain::search::SavedSearch>,
-) -> Result<Response, ApiError> {
-    same_id(id, search.id)?;
-    run(&state, user, &headers, Operation::PutSavedSearch { search: Box::new(search) }).await
-}
+    /// Creates or updates a saved search.
+    put "/saved-searches/{id}",
+    fn put_saved_search(id: SavedSearchId, search: SavedSearch)
+        => PutSavedSearch { search: Box::new(search) };
 
-/// Deletes a saved search.
-#[utoipa::path(delete, path = "/saved-searches/{id}", tag = "records",
-    params(("id" = SavedSearchId, Path), IdempotencyKey), responses(MutationResponses))]
-async fn delete_saved_search(
-    State(state): State<AppState>,
-    AuthUser(user): AuthUser,
-    Path(id): Path<SavedSearchId>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    run(&state, user, &headers, Operation::DeleteSavedSearch { search: id }).await
+    /// Deletes a saved search.
+    delete "/saved-searches/{id}",
+    fn delete_saved_search(search: SavedSearchId) => DeleteSavedSearch { search };
 }
