@@ -50,7 +50,8 @@ pub fn FilterBuilder(rows: RwSignal<Vec<Row>>, on_change: Callback<Query>) -> im
         });
         changed();
     };
-    let campaigns = move || state.campaigns_by_name().into_iter().map(|c| c.name).collect::<Vec<_>>();
+    let campaigns =
+        move || state.directory.campaigns_by_name().into_iter().map(|c| c.name).collect::<Vec<_>>();
     view! {
         <div class="builder" role="group" aria-label=t_string!(i18n, filters.label)>
             {move || rows.get().into_iter().enumerate().map(|(i, row)| {

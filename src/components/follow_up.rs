@@ -39,7 +39,7 @@ pub fn title(i18n: leptos_i18n::I18nContext<Locale>, suggestion: &FollowUpSugges
 pub fn FollowUpButton(event: EngagementEvent) -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app();
-    let person = state.person_by_address(&event.recipient);
+    let person = state.directory.person_by_address(&event.recipient);
     let suggestion = FollowUpSuggestion::from_event(&event, person.as_ref().map(|p| p.id));
     let name = person.map(|p| p.display_name()).unwrap_or_else(|| event.recipient.to_string());
     suggestion.map(|suggestion| {
@@ -59,11 +59,11 @@ pub fn FollowUpButton(event: EngagementEvent) -> impl IntoView {
                     match suggestion.into_task(TaskId(actions::new_id()), &title, state.now(), state.tz()) {
                         Ok(task) => leptos::task::spawn_local(async move {
                             match actions::save_tasks(state, vec![task]).await {
-                                Ok(()) => state.notify(t_string!(i18n, followup.created, title = title).to_string(), false, None),
-                                Err(e) => state.notify(e.to_string(), true, None),
+                                Ok(()) => state.notices.notify(t_string!(i18n, followup.created, title = title).to_string(), false, None),
+                                Err(e) => state.notices.notify(e.to_string(), true, None),
                             }
                         }),
-                        Err(e) => state.notify(crate::components::labels::task_error(i18n, &e), true, None),
+                        Err(e) => state.notices.notify(crate::components::labels::task_error(i18n, &e), true, None),
                     }
                 }
             >

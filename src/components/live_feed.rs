@@ -60,6 +60,7 @@ pub fn LiveFeed() -> impl IntoView {
             for event in events {
                 let subject = subjects.get(&event.email).cloned().unwrap_or_default();
                 let who = state
+                    .directory
                     .person_by_address(&event.recipient)
                     .map(|p| p.display_name())
                     .unwrap_or_else(|| event.recipient.to_string());

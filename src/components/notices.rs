@@ -12,7 +12,7 @@ pub fn Notices() -> impl IntoView {
     let state = use_app();
     view! {
         <div class="notices" role="status" aria-live="polite">
-            <For each=move || state.notices.get() key=|n| n.id let:notice>
+            <For each=move || state.notices.list.get() key=|n| n.id let:notice>
                 {
                     let id = notice.id;
                     let undo = notice.undo.clone();
@@ -24,14 +24,14 @@ pub fn Notices() -> impl IntoView {
                                     type="button"
                                     class="button ghost"
                                     on:click=move |_| {
-                                        state.dismiss(id);
+                                        state.notices.dismiss(id);
                                         let undo = undo.clone();
                                         leptos::task::spawn_local(async move {
                                             match actions::undo(state, undo).await {
                                                 Ok(outcome) if outcome.applied > 0 => {
-                                                    state.notify(t_string!(i18n, notices.undone).to_string(), false, None)
+                                                    state.notices.notify(t_string!(i18n, notices.undone).to_string(), false, None)
                                                 }
-                                                _ => state.notify(t_string!(i18n, notices.too_late).to_string(), true, None),
+                                                _ => state.notices.notify(t_string!(i18n, notices.too_late).to_string(), true, None),
                                             }
                                         });
                                     }
@@ -43,7 +43,7 @@ pub fn Notices() -> impl IntoView {
                                 type="button"
                                 class="close"
                                 aria-label=t_string!(i18n, notices.dismiss)
-                                on:click=move |_| state.dismiss(id)
+                                on:click=move |_| state.notices.dismiss(id)
                             >
                                 "×"
                             </button>

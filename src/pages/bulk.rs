@@ -28,6 +28,10 @@ use crate::zone::IntlZone;
 /// The most recipients of one bulk send.
 pub const MAX_RECIPIENTS: usize = 200;
 
+/// People listed at once (in name order); the search finds the others, so a keystroke or a person saved
+/// never lays out 20,000 rows.
+const LISTED: usize = 200;
+
 /// A recipient's own subject and body, when the rep edited them for that person.
 #[derive(Clone, Debug, PartialEq)]
 struct Override {
@@ -120,9 +124,10 @@ pub fn BulkPage() -> impl IntoView {
         state.retarget.set(Vec::new());
     }
 
+    // The people the search finds, in name order.
     let people_sorted = move || {
         let needle = filter.get().to_lowercase();
-        let mut list: Vec<Person> = state.people.with(|p| p.values().cloned().collect());
+        let mut list: Vec<Person> = state.directory.people.with(|p| p.values().cloned().collect());
         list.retain(|p| {
             needle.is_empty()
                 || p.display_name().to_lowercase().contains(&needle)
@@ -134,7 +139,7 @@ pub fn BulkPage() -> impl IntoView {
     };
     let recipients = move || -> Vec<Person> {
         let ids = chosen.get();
-        state.people.with(|p| ids.iter().filter_map(|id| p.get(id).cloned()).collect())
+        state.directory.people.with(|p| ids.iter().filter_map(|id| p.get(id).cloned()).collect())
     };
 
     let choose = move |id: PersonId, on: bool| {
@@ -159,8 +164,10 @@ pub fn BulkPage() -> impl IntoView {
             match import_csv(&text, || PersonId(actions::new_id())) {
                 Ok(report) => {
                     // Someone already known by address keeps their id; their details are updated.
-                    let known: HashMap<String, PersonId> =
-                        state.people.with(|p| p.values().map(|p| (p.email.to_string(), p.id)).collect());
+                    let known: HashMap<String, PersonId> = state
+                        .directory
+                        .people
+                        .with(|p| p.values().map(|p| (p.email.to_string(), p.id)).collect());
                     let people: Vec<Person> = report
                         .people
                         .into_iter()
@@ -312,7 +319,11 @@ pub fn BulkPage() -> impl IntoView {
             match actions::queue_bulk(state, Vec::new(), emails).await {
                 Ok(()) => {
                     batch.set(Some((batch_id, total)));
-                    state.notify(t_string!(i18n, bulk.queued, count = total as u32).to_string(), false, None);
+                    state.notices.notify(
+                        t_string!(i18n, bulk.queued, count = total as u32).to_string(),
+                        false,
+                        None,
+                    );
                 }
                 Err(e) => error.set(Some(e.to_string())),
             }
@@ -349,7 +360,7 @@ pub fn BulkPage() -> impl IntoView {
         }
     });
 
-    let campaigns = move || state.campaigns_by_name();
+    let campaigns = move || state.directory.campaigns_by_name();
 
     view! {
         <section class="bulk" aria-labelledby="bulk-title">
@@ -390,13 +401,16 @@ pub fn BulkPage() -> impl IntoView {
                         <input id="bulk-filter" type="search" prop:value=move || filter.get() on:input=move |ev| filter.set(event_target_value(&ev)) />
                     </div>
                     <button type="button" class="button" on:click=move |_| {
-                        for p in people_sorted() {
+                        for p in people_sorted().into_iter().take(LISTED) {
                             choose(p.id, true);
                         }
                     }>{t_string!(i18n, bulk.select_shown).to_string()}</button>
                     <button type="button" class="button ghost" on:click=move |_| chosen.set(BTreeSet::new())>{t_string!(i18n, list.clear_selection).to_string()}</button>
-                    <ul class="people-pick">
-                        {move || people_sorted().into_iter().map(|p| {
+                    {move || {
+                        let mut found = people_sorted();
+                        let total = found.len();
+                        found.truncate(LISTED);
+                        let rows = found.into_iter().map(|p| {
                             let id = p.id;
                             view! {
                                 <li>
@@ -414,8 +428,13 @@ pub fn BulkPage() -> impl IntoView {
                                     </label>
                                 </li>
                             }
-                        }).collect_view()}
-                    </ul>
+                        }).collect_view();
+                        let more = (total > LISTED).then(|| t_string!(i18n, bulk.more_people, shown = LISTED as u32, total = total as u32).to_string());
+                        view! {
+                            <ul class="people-pick">{rows}</ul>
+                            {more.map(|text| view! { <p class="hint" role="status">{text}</p> })}
+                        }
+                    }}
                 </section>
                 <section class="template" aria-labelledby="template-title">
                     <h2 id="template-title">{t_string!(i18n, bulk.template).to_string()}</h2>
@@ -482,7 +501,7 @@ pub fn BulkPage() -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
-                {move || previewing.get().and_then(|id| state.people.with(|p| p.get(&id).cloned())).map(|person| {
+                {move || previewing.get().and_then(|id| state.directory.people.with(|p| p.get(&id).cloned())).map(|person| {
                     let id = person.id;
                     let editing = overrides.with(|o| o.contains_key(&id));
                     let rendered = preview(&person);

@@ -272,7 +272,7 @@ pub fn ComposePage() -> impl IntoView {
         keep();
     });
 
-    let campaigns = move || state.campaigns_by_name();
+    let campaigns = move || state.directory.campaigns_by_name();
 
     let submit = {
         let navigate = navigate.clone();
@@ -339,7 +339,7 @@ pub fn ComposePage() -> impl IntoView {
                 None => Email::new(id, sender, recipient.clone(), kind, now),
             };
             email.recipient = recipient.clone();
-            email.person = state.person_by_address(&recipient).map(|p| p.id);
+            email.person = state.directory.person_by_address(&recipient).map(|p| p.id);
             email.cc = cc;
             email.subject = f.subject.trim().to_string();
             email.text_body = text_of(&html_body);
@@ -400,7 +400,7 @@ pub fn ComposePage() -> impl IntoView {
                             Intent::Schedule => t_string!(i18n, compose.scheduled_notice).to_string(),
                             Intent::SaveDraft => t_string!(i18n, compose.saved_notice).to_string(),
                         };
-                        state.notify(text, false, None);
+                        state.notices.notify(text, false, None);
                         // Written for a task of the queue: the task is done, and the queue goes on.
                         let task =
                             query.with_untracked(|q| q.get("task").and_then(|s| s.parse::<TaskId>().ok()));
@@ -479,7 +479,7 @@ pub fn ComposePage() -> impl IntoView {
                     list="people-addresses"
                 />
                 <datalist id="people-addresses">
-                    {move || state.people.with(|people| people.values().map(|p| view! {
+                    {move || state.directory.people.with(|people| people.values().map(|p| view! {
                         <option value=p.email.to_string()>{p.display_name()}</option>
                     }).collect_view())}
                 </datalist>

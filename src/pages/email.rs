@@ -127,8 +127,8 @@ pub fn EmailPage() -> impl IntoView {
                         let email = record.email.clone();
                         let folder = email.folder();
                         let zone = state.time_zone();
-                        let person = state.person_by_address(&email.recipient);
-                        let campaign = email.campaign.and_then(|c| state.campaigns.with(|m| m.get(&c).map(|c| c.name.clone())));
+                        let person = state.directory.person_by_address(&email.recipient);
+                        let campaign = email.campaign.and_then(|c| state.directory.campaigns.with(|m| m.get(&c).map(|c| c.name.clone())));
                         let moments = timeline(i18n, &record, &events);
                         let engagement = record.engagement.clone();
                         let raw_engagement = engagement.clone();

@@ -93,16 +93,18 @@ fn report(
     match result {
         Ok(outcome) => {
             if outcome.applied > 0 {
-                state.notify(labels::action_done(i18n, action, outcome.applied), false, outcome.undo);
+                state.notices.notify(labels::action_done(i18n, action, outcome.applied), false, outcome.undo);
             }
             if let Some((_, error)) = outcome.refused.first() {
                 let text = t_string!(i18n, done.refused, count = outcome.refused.len() as u32).to_string();
-                state.notify(format!("{text} {}", labels::refusal(i18n, error)), true, None);
+                state.notices.notify(format!("{text} {}", labels::refusal(i18n, error)), true, None);
             }
         }
-        Err(err) => {
-            state.notify(t_string!(i18n, errors.storage, reason = err.to_string()).to_string(), true, None)
-        }
+        Err(err) => state.notices.notify(
+            t_string!(i18n, errors.storage, reason = err.to_string()).to_string(),
+            true,
+            None,
+        ),
     }
 }
 
@@ -148,9 +150,9 @@ pub fn EmailsPage() -> impl IntoView {
     on_cleanup(last_screen::not_showing);
     let shown = Signal::derive(move || {
         let records = list.get().map(|l| l.items).unwrap_or_default();
-        state.people.with(|people| {
-            state.people_by_address.with(|by_address| {
-                state.campaigns.with(|campaigns| rows(records, people, by_address, campaigns))
+        state.directory.people.with(|people| {
+            state.directory.by_address.with(|by_address| {
+                state.directory.campaigns.with(|campaigns| rows(records, people, by_address, campaigns))
             })
         })
     });

@@ -74,7 +74,7 @@ pub fn QueuePage() -> impl IntoView {
         if kind != QueueStep::Pass {
             leptos::task::spawn_local(async move {
                 if let Err(err) = actions::save_tasks(state, vec![task]).await {
-                    state.notify(
+                    state.notices.notify(
                         t_string!(i18n, errors.storage, reason = err.to_string()).to_string(),
                         true,
                         None,
@@ -96,7 +96,9 @@ pub fn QueuePage() -> impl IntoView {
             let Some(task) = task() else { return };
             let to = task
                 .person
-                .and_then(|p| state.people.with_untracked(|all| all.get(&p).map(|p| p.email.to_string())))
+                .and_then(|p| {
+                    state.directory.people.with_untracked(|all| all.get(&p).map(|p| p.email.to_string()))
+                })
                 .unwrap_or_default();
             let mut url = format!("/compose?task={}", task.id);
             if !to.is_empty() {
@@ -219,7 +221,7 @@ pub fn QueuePage() -> impl IntoView {
 fn QueueCard(task: Task, position: usize, total: usize, locale: &'static str) -> impl IntoView {
     let i18n = use_i18n();
     let state = use_app();
-    let person = task.person.and_then(|p| state.people.with_untracked(|all| all.get(&p).cloned()));
+    let person = task.person.and_then(|p| state.directory.people.with_untracked(|all| all.get(&p).cloned()));
     let task_type = task.task_type;
     let priority = task.priority;
     let notes = task.notes.clone();

@@ -135,10 +135,11 @@ pub fn SearchPage() -> impl IntoView {
     });
     let email_rows = Signal::derive(move || {
         let records = email_page.get().unwrap_or_default();
-        state.people.with(|people| {
+        state.directory.people.with(|people| {
             state
-                .people_by_address
-                .with(|by| state.campaigns.with(|campaigns| rows(records, people, by, campaigns)))
+                .directory
+                .by_address
+                .with(|by| state.directory.campaigns.with(|campaigns| rows(records, people, by, campaigns)))
         })
     });
     let people_rows = move || -> Vec<Person> {
@@ -148,7 +149,7 @@ pub fn SearchPage() -> impl IntoView {
                 .map(|(_, p)| p.iter().skip(start).take(PAGE_SIZE as usize).copied().collect())
                 .unwrap_or_default()
         });
-        state.people.with(|all| ids.iter().filter_map(|id| all.get(id).cloned()).collect())
+        state.directory.people.with(|all| ids.iter().filter_map(|id| all.get(id).cloned()).collect())
     };
 
     // Opening a saved search: who joined since last time is marked, and from now on seen.
@@ -182,7 +183,7 @@ pub fn SearchPage() -> impl IntoView {
         let ty = TaskType::from_name(&task_type.get_untracked()).unwrap_or(TaskType::Call);
         let now = state.now();
         let today = domain::task::local_today(now, state.tz());
-        let tasks: Vec<Task> = state.people.with_untracked(|all| {
+        let tasks: Vec<Task> = state.directory.people.with_untracked(|all| {
             ids.iter()
                 .filter_map(|id| all.get(id))
                 .filter_map(|p| {
@@ -199,7 +200,7 @@ pub fn SearchPage() -> impl IntoView {
         selected_people.set(BTreeSet::new());
         leptos::task::spawn_local(async move {
             match actions::save_tasks(state, tasks).await {
-                Ok(()) => state.notify(
+                Ok(()) => state.notices.notify(
                     t_string!(
                         i18n,
                         search.tasks_made,
@@ -210,7 +211,7 @@ pub fn SearchPage() -> impl IntoView {
                     false,
                     None,
                 ),
-                Err(e) => state.notify(e.to_string(), true, None),
+                Err(e) => state.notices.notify(e.to_string(), true, None),
             }
         });
     };
@@ -231,9 +232,9 @@ pub fn SearchPage() -> impl IntoView {
                 Ok(()) => {
                     mark_seen(state, id, &state.search.members(id));
                     go.with_value(|g| g(&t, people, Some(id), 1));
-                    state.notify(t_string!(i18n, search.saved_notice).to_string(), false, None);
+                    state.notices.notify(t_string!(i18n, search.saved_notice).to_string(), false, None);
                 }
-                Err(e) => state.notify(e.to_string(), true, None),
+                Err(e) => state.notices.notify(e.to_string(), true, None),
             }
         });
     };
@@ -258,7 +259,7 @@ pub fn SearchPage() -> impl IntoView {
         leptos::task::spawn_local(async move {
             if actions::delete_saved_search(state, search.id).await.is_ok() {
                 go.with_value(|g| g(&t, people, None, 1));
-                state.notify(
+                state.notices.notify(
                     t_string!(i18n, search.deleted_notice, name = search.name.clone()).to_string(),
                     false,
                     None,

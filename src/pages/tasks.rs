@@ -55,10 +55,12 @@ impl Draft {
 fn save(state: AppState, i18n: leptos_i18n::I18nContext<Locale>, tasks: Vec<Task>, done: String) {
     leptos::task::spawn_local(async move {
         match actions::save_tasks(state, tasks).await {
-            Ok(()) => state.notify(done, false, None),
-            Err(e) => {
-                state.notify(t_string!(i18n, errors.storage, reason = e.to_string()).to_string(), true, None)
-            }
+            Ok(()) => state.notices.notify(done, false, None),
+            Err(e) => state.notices.notify(
+                t_string!(i18n, errors.storage, reason = e.to_string()).to_string(),
+                true,
+                None,
+            ),
         }
     });
 }
@@ -89,15 +91,17 @@ fn delete(state: AppState, i18n: leptos_i18n::I18nContext<Locale>, ids: Vec<Task
         match actions::delete_tasks(state, &ids).await {
             Ok((entries, removed)) => {
                 let n = removed.len() as u32;
-                state.notify(
+                state.notices.notify(
                     t_string!(i18n, tasks.deleted, count = n).to_string(),
                     false,
                     Some(actions::Undo::Tasks { entries, tasks: removed }),
                 );
             }
-            Err(e) => {
-                state.notify(t_string!(i18n, errors.storage, reason = e.to_string()).to_string(), true, None)
-            }
+            Err(e) => state.notices.notify(
+                t_string!(i18n, errors.storage, reason = e.to_string()).to_string(),
+                true,
+                None,
+            ),
         }
     });
 }
@@ -165,9 +169,13 @@ pub fn TasksPage() -> impl IntoView {
         leptos::task::spawn_local(async move {
             if let Ok(Some(record)) = cache.email(email_id).await {
                 let email = record.email;
-                let person = email.person.or_else(|| state.person_by_address(&email.recipient).map(|p| p.id));
+                let person = email
+                    .person
+                    .or_else(|| state.directory.person_by_address(&email.recipient).map(|p| p.id));
                 let name = person
-                    .and_then(|id| state.people.with_untracked(|p| p.get(&id).map(|p| p.display_name())))
+                    .and_then(|id| {
+                        state.directory.people.with_untracked(|p| p.get(&id).map(|p| p.display_name()))
+                    })
                     .unwrap_or_else(|| email.recipient.to_string());
                 draft.title =
                     t_string!(i18n, tasks.follow_up_email, who = name, subject = email.subject.clone())
@@ -264,15 +272,17 @@ pub fn TasksPage() -> impl IntoView {
                 vec![task],
                 t_string!(i18n, tasks.moved, column = column_label(i18n, column)).to_string(),
             ),
-            Some(Err(e)) => state.notify(labels::task_error(i18n, &e), true, None),
+            Some(Err(e)) => state.notices.notify(labels::task_error(i18n, &e), true, None),
             None => {}
         }
     };
 
     let locale = move || tag(i18n.get_locale());
     let people = move || {
-        let list: Vec<(String, String)> =
-            state.people.with(|p| p.values().map(|p| (p.id.to_string(), p.display_name())).collect());
+        let list: Vec<(String, String)> = state
+            .directory
+            .people
+            .with(|p| p.values().map(|p| (p.id.to_string(), p.display_name())).collect());
         by_name(list, |(_, name)| name.clone())
     };
 
@@ -424,8 +434,9 @@ fn TaskCard(
     let i18n = use_i18n();
     let state = use_app();
     let id = task.id;
-    let person =
-        task.person.and_then(|p| state.people.with_untracked(|all| all.get(&p).map(|p| p.display_name())));
+    let person = task
+        .person
+        .and_then(|p| state.directory.people.with_untracked(|all| all.get(&p).map(|p| p.display_name())));
     let open = task.is_open();
     let due = task.due;
     let priority = task.priority;

@@ -246,14 +246,8 @@ pub async fn save_campaign(state: AppState, campaign: Campaign) -> Result<(), Ac
 
 /// Saves tasks (new or edited). The board follows at once.
 pub async fn save_tasks(state: AppState, tasks: Vec<Task>) -> Result<(), ActionError> {
-    // Written first: the board shows a change only once it is in the cache.
-    save(state, tasks.iter().map(|t| Record::Task { task: Box::new(t.clone()) }).collect()).await?;
-    state.tasks.update(|all| {
-        for task in tasks {
-            all.insert(task.id, task);
-        }
-    });
-    Ok(())
+    // The board shows a change once it is in the cache (commit takes the tasks in).
+    save(state, tasks.into_iter().map(|t| Record::Task { task: Box::new(t) }).collect()).await
 }
 
 /// Deletes tasks. The deletions wait in the outbox for [`UNDO_WINDOW`]: [`restore_tasks`] takes them back.
@@ -287,11 +281,6 @@ pub async fn restore_tasks(state: AppState, entries: &[u32], tasks: Vec<Task>) -
     let back: Vec<Task> = tasks.into_iter().filter(|t| held.iter().any(|(_, id)| *id == t.id)).collect();
     let records = back.iter().map(|t| Record::Task { task: Box::new(t.clone()) }).collect();
     commit(state, records, Vec::new(), held.iter().map(|(n, _)| Write::Dequeue(*n)).collect()).await?;
-    state.tasks.update(|all| {
-        for task in &back {
-            all.insert(task.id, task.clone());
-        }
-    });
     Ok(back.len())
 }
 

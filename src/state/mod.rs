@@ -7,16 +7,20 @@
 //! done, then wake sync.
 
 pub mod actions;
+mod directory;
 mod load;
+mod notices;
 pub mod search;
 
+pub use directory::Directory;
 pub use load::load;
+pub use notices::{Notice, Notices};
 
 use std::collections::HashMap;
 
 use domain::sync::{Record, RecordKind};
 use domain::task::Task;
-use domain::{Campaign, CampaignId, EmailAddress, FolderCounts, Person, PersonId, TaskId};
+use domain::{Campaign, FolderCounts, Person, PersonId, TaskId};
 use leptos::prelude::*;
 use serde::de::DeserializeOwned;
 
@@ -73,15 +77,6 @@ pub(crate) async fn idle() {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
-/// A notice at the bottom of the screen, with an optional undo.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Notice {
-    pub id: u64,
-    pub text: String,
-    pub error: bool,
-    pub undo: Option<actions::Undo>,
-}
-
 /// Everything the screens share. `Copy`: every field is a handle.
 #[derive(Clone, Copy)]
 pub struct AppState {
@@ -91,13 +86,11 @@ pub struct AppState {
     /// Moves whenever the cache's records change.
     pub revision: RwSignal<u64>,
     pub counts: RwSignal<FolderCounts>,
-    pub people: RwSignal<HashMap<PersonId, Person>>,
-    /// Who each address belongs to.
-    pub people_by_address: Memo<HashMap<EmailAddress, PersonId>>,
-    pub campaigns: RwSignal<HashMap<CampaignId, Campaign>>,
+    /// People and campaigns.
+    pub directory: Directory,
     pub status: RwSignal<SyncStatus>,
     pub settings: RwSignal<Settings>,
-    pub notices: RwSignal<Vec<Notice>>,
+    pub notices: Notices,
     /// Events that arrived in this session, newest last (the live feed marks them new).
     pub arrived: RwSignal<Vec<domain::EventId>>,
     /// The first screen is on: what waited for it (the live feed, the search index) may load now.
@@ -109,7 +102,6 @@ pub struct AppState {
     pub retarget: RwSignal<Vec<PersonId>>,
     /// The members each saved search had when the rep last looked.
     pub seen: RwSignal<HashMap<domain::SavedSearchId, std::collections::BTreeSet<PersonId>>>,
-    next_notice: StoredValue<u64>,
     /// The records of the cache a screen could not read (store and key), each counted once.
     unreadable: StoredValue<std::collections::HashSet<(&'static str, String)>>,
     /// A fixed "now" (tests of the board at a day's edge); `None` is the clock.
@@ -117,34 +109,23 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Every campaign, by name: the order of the campaign pickers.
-    pub fn campaigns_by_name(&self) -> Vec<Campaign> {
-        crate::format::by_name(self.campaigns.with(|c| c.values().cloned().collect()), |c| c.name.clone())
-    }
-
     pub fn new(cache: Cache, session: Option<Session>, settings: Settings) -> AppState {
-        let people = RwSignal::new(HashMap::<PersonId, Person>::new());
-        let people_by_address =
-            Memo::new(move |_| people.with(|p| p.values().map(|p| (p.email.clone(), p.id)).collect()));
         AppState {
-            people_by_address,
             cache: StoredValue::new_local(cache),
             sync: StoredValue::new_local(None),
             session: RwSignal::new(session),
             revision: RwSignal::new(0),
             counts: RwSignal::new(FolderCounts::default()),
-            people,
-            campaigns: RwSignal::new(HashMap::new()),
+            directory: Directory::new(),
             status: RwSignal::new(SyncStatus::default()),
             settings: RwSignal::new(settings),
-            notices: RwSignal::new(Vec::new()),
+            notices: Notices::new(),
             arrived: RwSignal::new(Vec::new()),
             settled: RwSignal::new(false),
             tasks: RwSignal::new(HashMap::new()),
             search: search::Search::new(),
             retarget: RwSignal::new(Vec::new()),
             seen: RwSignal::new(HashMap::new()),
-            next_notice: StoredValue::new(0),
             unreadable: StoredValue::new(Default::default()),
             clock: StoredValue::new(None),
         }
@@ -182,7 +163,7 @@ impl AppState {
         let sync = Sync::new(self.cache(), api, Box::new(SignalListener { state: self }));
         self.sync.set_value(Some(sync.clone()));
         sync.start();
-        self.reload_shared(Touched::ALL);
+        self.reload_shared();
     }
 
     /// Stops syncing (sign-out).
@@ -228,51 +209,54 @@ impl AppState {
         }
     }
 
-    /// Tells the screens that the cache changed, and reloads counts, people, campaigns and tasks.
+    /// Tells the screens that the cache changed, and reads again the counts and every person, campaign,
+    /// task and seen list.
     pub fn changed(self) {
-        self.changed_in(Touched::ALL);
-    }
-
-    /// Tells the screens that the cache changed by `records` (written already), and reloads the counts and
-    /// only the people, campaigns and tasks those records are (an archived email re-reads none of them).
-    pub fn changed_by(self, records: &[Record]) {
-        self.changed_in(Touched::of(records));
-    }
-
-    fn changed_in(self, touched: Touched) {
         self.revision.update(|r| *r += 1);
-        self.reload_shared(touched);
+        self.reload_shared();
     }
 
-    fn reload_shared(self, touched: Touched) {
+    /// Tells the screens that the cache changed by `records` (written already): the counts are read again,
+    /// and the people, campaigns and tasks among the records taken in as they are, nothing else read (an
+    /// archived email touches none of them; a person saved is one entry of the map, not 20,000 read again).
+    pub fn changed_by(self, records: &[Record]) {
+        self.revision.update(|r| *r += 1);
+        self.directory.apply(records);
+        if records.iter().any(|r| r.kind() == RecordKind::Task) {
+            self.tasks.update(|all| apply_tasks(all, records));
+        }
         let cache = self.cache();
         leptos::task::spawn_local(async move {
             if let Ok(counts) = cache.folder_counts().await {
                 self.counts.set(counts);
             }
-            if touched.people
-                && let Ok(people) = read_all::<Person>(&cache, Store::People).await
-            {
+            if let Some(sync) = self.sync.get_value() {
+                let _ = sync.refresh_outbox().await;
+            }
+        });
+    }
+
+    fn reload_shared(self) {
+        let cache = self.cache();
+        leptos::task::spawn_local(async move {
+            if let Ok(counts) = cache.folder_counts().await {
+                self.counts.set(counts);
+            }
+            if let Ok(people) = read_all::<Person>(&cache, Store::People).await {
                 self.unreadable(&people.skipped);
-                self.people.set(people.items.into_iter().map(|p| (p.id, p)).collect());
+                self.directory.set_people(people.items);
             }
-            if touched.campaigns
-                && let Ok(campaigns) = cache.all::<Campaign>(Store::Campaigns).await
-            {
+            if let Ok(campaigns) = cache.all::<Campaign>(Store::Campaigns).await {
                 self.unreadable(&campaigns.skipped);
-                self.campaigns.set(campaigns.items.into_iter().map(|c| (c.id, c)).collect());
+                self.directory.set_campaigns(campaigns.items);
             }
-            if touched.seen
-                && let Ok(seen) = cache.all::<crate::storage::SeenRecord>(Store::Seen).await
-            {
+            if let Ok(seen) = cache.all::<crate::storage::SeenRecord>(Store::Seen).await {
                 self.unreadable(&seen.skipped);
                 self.seen.set(
                     seen.items.into_iter().map(|s| (s.search, s.members.into_iter().collect())).collect(),
                 );
             }
-            if touched.tasks
-                && let Ok(tasks) = read_all::<Task>(&cache, Store::Tasks).await
-            {
+            if let Ok(tasks) = read_all::<Task>(&cache, Store::Tasks).await {
                 self.unreadable(&tasks.skipped);
                 self.tasks.set(tasks.items.into_iter().map(|t| (t.id, t)).collect());
             }
@@ -281,66 +265,22 @@ impl AppState {
             }
         });
     }
-
-    /// The person an address belongs to, if the rep has them.
-    pub fn person_by_address(&self, address: &EmailAddress) -> Option<Person> {
-        let id = self.people_by_address.with(|index| index.get(address).copied())?;
-        self.people.with(|people| people.get(&id).cloned())
-    }
-
-    /// Shows a notice; it goes by itself after a while. The same words said again while they are still
-    /// on screen (three tasks saved in a row) show once, for the full time again; a notice with Undo is
-    /// always its own.
-    pub fn notify(self, text: String, error: bool, undo: Option<actions::Undo>) {
-        let id = self.next_notice.get_value() + 1;
-        self.next_notice.set_value(id);
-        self.notices.update(|n| {
-            if undo.is_none() {
-                n.retain(|x| x.undo.is_some() || x.error != error || x.text != text);
-            }
-            n.push(Notice { id, text, error, undo });
-            if n.len() > 4 {
-                n.remove(0);
-            }
-        });
-        let notices = self.notices;
-        leptos::task::spawn_local(async move {
-            gloo_timers::future::TimeoutFuture::new(if error { 12_000 } else { 7_000 }).await;
-            notices.update(|n| n.retain(|x| x.id != id));
-        });
-    }
-
-    pub fn dismiss(self, id: u64) {
-        self.notices.update(|n| n.retain(|x| x.id != id));
-    }
 }
 
-/// Which of the records the state holds in memory a change may have touched (emails and counts are read
-/// again after every change).
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct Touched {
-    people: bool,
-    campaigns: bool,
-    tasks: bool,
-    seen: bool,
-}
-
-impl Touched {
-    const ALL: Touched = Touched { people: true, campaigns: true, tasks: true, seen: true };
-
-    /// What records touch: a pull of views and clicks, or an email archived, re-reads no person, campaign
-    /// or task.
-    fn of(records: &[Record]) -> Touched {
-        let mut touched = Touched { people: false, campaigns: false, tasks: false, seen: false };
-        for record in records {
-            match record.kind() {
-                RecordKind::Person => touched.people = true,
-                RecordKind::Campaign => touched.campaigns = true,
-                RecordKind::Task => touched.tasks = true,
-                _ => {}
+/// Takes in the tasks among `records`, saved or gone, as the cache now holds them.
+fn apply_tasks(all: &mut HashMap<TaskId, Task>, records: &[Record]) {
+    for record in records {
+        match record {
+            Record::Task { task } => {
+                all.insert(task.id, (**task).clone());
             }
+            Record::Deleted { kind: RecordKind::Task, id } => {
+                if let Ok(id) = id.parse() {
+                    all.remove(&id);
+                }
+            }
+            _ => {}
         }
-        touched
     }
 }
 
@@ -380,29 +320,71 @@ pub fn use_app() -> AppState {
 
 #[cfg(test)]
 mod tests {
-    use super::Touched;
+    use std::collections::HashMap;
+
     use domain::sync::{Record, RecordKind};
-    use domain::{Campaign, CampaignId, EmailId};
+    use domain::task::{Due, Origin, Task, TaskType};
+    use domain::{Campaign, CampaignId, EmailAddress, Person, PersonId, TaskId};
+    use leptos::prelude::*;
     use wasm_bindgen_test::*;
+
+    use super::{Directory, apply_tasks};
 
     wasm_bindgen_test_configure!(run_in_browser);
 
-    fn deleted(kind: RecordKind) -> Record {
-        Record::deleted(kind, 1)
+    fn person(n: u128, address: &str) -> Person {
+        let mut person = Person::new(PersonId::from_u128(n), EmailAddress::parse(address).unwrap());
+        person.first_name = format!("First{n}");
+        person
     }
 
     #[wasm_bindgen_test]
-    fn a_pull_of_engagement_reads_no_person_campaign_or_task_again() {
-        let engagement = Record::Engagement { email: EmailId::from_u128(1), engagement: Default::default() };
-        let touched = Touched::of(&[engagement, deleted(RecordKind::Email)]);
-        assert_eq!(touched, Touched { people: false, campaigns: false, tasks: false, seen: false });
+    fn a_person_saved_or_gone_is_one_entry_of_the_directory_and_their_address_follows() {
+        let owner = Owner::new();
+        owner.with(|| {
+            let directory = Directory::new();
+            directory.set_people(vec![person(1, "ana@acme.example"), person(2, "bo@acme.example")]);
+            let people = directory.people;
+            let moved = person(1, "ana@newco.example");
+            directory.apply(&[Record::Person { person: Box::new(moved.clone()) }]);
+            assert_eq!(
+                directory.person_by_address(&EmailAddress::parse("ana@newco.example").unwrap()),
+                Some(moved)
+            );
+            assert_eq!(directory.person_by_address(&EmailAddress::parse("ana@acme.example").unwrap()), None);
+            directory.apply(&[Record::deleted(RecordKind::Person, PersonId::from_u128(2))]);
+            assert_eq!(directory.people.with_untracked(HashMap::len), 1);
+            assert_eq!(directory.person_by_address(&EmailAddress::parse("bo@acme.example").unwrap()), None);
+            let campaign = Campaign { id: CampaignId::from_u128(7), name: "Q4".into() };
+            directory.apply(&[Record::Campaign { campaign: campaign.clone() }]);
+            assert_eq!(directory.campaigns_by_name(), vec![campaign]);
+            let before = people.with_untracked(HashMap::len);
+            let engagement =
+                Record::Engagement { email: domain::EmailId::from_u128(1), engagement: Default::default() };
+            directory.apply(&[engagement]);
+            assert_eq!(people.with_untracked(HashMap::len), before, "a pull of engagement leaves people be");
+        });
     }
 
     #[wasm_bindgen_test]
-    fn a_pull_reads_again_what_its_records_changed_or_removed() {
-        let campaign =
-            Record::Campaign { campaign: Campaign { id: CampaignId::from_u128(1), name: "Q4".into() } };
-        let touched = Touched::of(&[campaign, deleted(RecordKind::Person), deleted(RecordKind::Task)]);
-        assert_eq!(touched, Touched { people: true, campaigns: true, tasks: true, seen: false });
+    fn tasks_saved_or_gone_are_taken_in_as_they_are() {
+        let mut all: HashMap<TaskId, Task> = HashMap::new();
+        let due = Due::on(chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap());
+        let task = Task::new(
+            TaskId::from_u128(3),
+            TaskType::Call,
+            "Call Ana",
+            due,
+            Origin::Manual,
+            chrono::Utc::now(),
+        )
+        .unwrap();
+        apply_tasks(&mut all, &[Record::Task { task: Box::new(task.clone()) }]);
+        assert_eq!(all.get(&task.id), Some(&task));
+        apply_tasks(
+            &mut all,
+            &[Record::deleted(RecordKind::Person, task.id), Record::deleted(RecordKind::Task, task.id)],
+        );
+        assert!(all.is_empty(), "the person's deletion is not the task's; the task's is");
     }
 }

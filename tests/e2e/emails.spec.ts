@@ -460,3 +460,22 @@ test('Select and Send to 20 imported people: 20 messages, each with its own merg
   await expect(page.getByText('20 of 20 sent')).toBeVisible({ timeout: 20_000 });
   await page.screenshot({ path: screenshotPath('bulk-progress'), fullPage: true });
 });
+
+test('Select and Send lists 200 people at a time, says how many the search leaves out, and finds the others', async ({ page }) => {
+  await signIn(page, newRep('many').token);
+  await page.getByRole('link', { name: 'Select and Send' }).click();
+  const csv = ['name,email']
+    .concat(Array.from({ length: 260 }, (_, i) => `Many${String(i).padStart(3, '0')} Person,${recipient(`many${i}`)}`))
+    .join('\n');
+  await page.getByLabel('Import people from a CSV file').setInputFiles({
+    name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from(csv),
+  });
+  await expect(page.getByText('260 people imported and selected.')).toBeVisible();
+  await expect(page.locator('.people-pick li')).toHaveCount(200);
+  await expect(page.getByText('200 of 260 shown: narrow the search to find the others.')).toBeVisible();
+  await expect(page.locator('.people-pick li').first()).toContainText('Many000 Person');
+  await page.getByLabel('Find people').fill('Many259');
+  await expect(page.locator('.people-pick li')).toHaveCount(1);
+  await expect(page.locator('.people-pick li')).toContainText('Many259 Person');
+  await expect(page.getByText(/of 260 shown/)).toHaveCount(0);
+});
