@@ -217,3 +217,36 @@ async fn a_screen_shows_the_newest_read_even_when_an_older_one_finishes_last() {
     gloo_timers::future::TimeoutFuture::new(400).await;
     assert_eq!(root.text_content().unwrap(), "3");
 }
+
+#[wasm_bindgen_test]
+async fn a_person_pulled_while_every_person_is_being_read_is_not_hidden_by_that_read() {
+    // Mounting starts the executor that runs the state's reads.
+    std::mem::forget(leptos::mount::mount_to(container(), || ()));
+    let cache = Cache::open(&format!("cc-meanwhile-{}", js_sys::Math::random().to_bits())).await.unwrap();
+    let person = |n: u128, first: &str| {
+        let address = domain::EmailAddress::parse(&format!("p{n}@acme.example")).unwrap();
+        let mut person = domain::Person::new(domain::PersonId::from_u128(n), address);
+        person.first_name = first.into();
+        domain::sync::Record::Person { person: Box::new(person) }
+    };
+    // 1,200 people: a whole read of them takes three slices, with a pause for the browser between them.
+    let writes = (0..1_200).flat_map(|n| command_center::storage::Write::of(&person(n, "Old"))).collect();
+    cache.write(writes).await.unwrap();
+    let owner = Owner::new();
+    let state = owner.with(|| AppState::new(cache.clone(), None, Settings::default()));
+    // A whole read starts (as when the app starts) on a cache where person 0 is still "Old"; a pull then
+    // brings them renamed before the read is done.
+    state.changed();
+    state.changed_by(&[person(0, "New")]);
+    let people = state.directory.people;
+    for _ in 0..300 {
+        if people.with_untracked(|p| p.len()) == 1_200 {
+            break;
+        }
+        tick().await;
+    }
+    assert_eq!(people.with_untracked(|p| p.len()), 1_200, "the whole read ended");
+    let first = people.with_untracked(|p| p[&domain::PersonId::from_u128(0)].first_name.clone());
+    assert_eq!(first, "New", "the read that began before the rename does not hide it");
+    drop(owner);
+}

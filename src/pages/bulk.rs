@@ -28,8 +28,8 @@ use crate::zone::IntlZone;
 /// The most recipients of one bulk send.
 pub const MAX_RECIPIENTS: usize = 200;
 
-/// People listed at once (in name order); the search finds the others, so a keystroke or a person saved
-/// never lays out 20,000 rows.
+/// People listed at once (in name order; `bulk.more_people` says the number); the search finds the others,
+/// so a keystroke or a person saved never lays out 20,000 rows.
 const LISTED: usize = 200;
 
 /// A recipient's own subject and body, when the rep edited them for that person.
@@ -429,7 +429,7 @@ pub fn BulkPage() -> impl IntoView {
                                 </li>
                             }
                         }).collect_view();
-                        let more = (total > LISTED).then(|| t_string!(i18n, bulk.more_people, shown = LISTED as u32, total = total as u32).to_string());
+                        let more = (total > LISTED).then(|| t_string!(i18n, bulk.more_people, total = total as u32).to_string());
                         view! {
                             <ul class="people-pick">{rows}</ul>
                             {more.map(|text| view! { <p class="hint" role="status">{text}</p> })}

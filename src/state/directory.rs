@@ -40,45 +40,31 @@ impl Directory {
     /// Takes in `records` as the cache now holds them: the people and campaigns among them saved or gone.
     /// Readers hear of it only when one of those is there.
     pub fn apply(&self, records: &[Record]) {
-        let people: Vec<&Record> = records.iter().filter(|r| r.kind() == RecordKind::Person).collect();
-        if !people.is_empty() {
-            self.people.update(|all| {
-                self.by_address.update(|by_address| {
-                    for record in people {
-                        match record {
-                            Record::Person { person } => {
-                                if let Some(old) = all.insert(person.id, (**person).clone()) {
-                                    by_address.remove(&old.email);
-                                }
-                                by_address.insert(person.email.clone(), person.id);
-                            }
-                            Record::Deleted { id, .. } => {
-                                if let Some(old) = id.parse().ok().and_then(|id| all.remove(&id)) {
-                                    by_address.remove(&old.email);
-                                }
-                            }
-                            _ => {}
+        for record in records {
+            match record {
+                Record::Person { person } => {
+                    let old =
+                        self.people.try_update(|all| all.insert(person.id, (**person).clone())).flatten();
+                    self.by_address.update(|by_address| {
+                        if let Some(old) = old {
+                            by_address.remove(&old.email);
                         }
-                    }
-                })
-            });
-        }
-        if records.iter().any(|r| r.kind() == RecordKind::Campaign) {
-            self.campaigns.update(|all| {
-                for record in records {
-                    match record {
-                        Record::Campaign { campaign } => {
-                            all.insert(campaign.id, campaign.clone());
-                        }
-                        Record::Deleted { kind: RecordKind::Campaign, id } => {
-                            if let Ok(id) = id.parse() {
-                                all.remove(&id);
-                            }
-                        }
-                        _ => {}
+                        by_address.insert(person.email.clone(), person.id);
+                    });
+                }
+                Record::Campaign { campaign } => self.campaigns.update(|all| {
+                    all.insert(campaign.id, campaign.clone());
+                }),
+                Record::Deleted { kind: RecordKind::Person, id } => {
+                    let Ok(id) = id.parse() else { continue };
+                    if let Some(old) = self.people.try_update(|all| all.remove(&id)).flatten() {
+                        self.by_address.update(|by_address| {
+                            by_address.remove(&old.email);
+                        });
                     }
                 }
-            });
+                _ => {}
+            }
         }
     }
 

@@ -106,6 +106,11 @@ pub struct AppState {
     unreadable: StoredValue<std::collections::HashSet<(&'static str, String)>>,
     /// A fixed "now" (tests of the board at a day's edge); `None` is the clock.
     clock: StoredValue<Option<domain::Instant>>,
+    /// How many whole reads of people, campaigns and tasks are going on.
+    whole_reads: StoredValue<u64>,
+    /// The records of those kinds taken in while a whole read goes on: taken in again once a read is set,
+    /// so a read that began before them never hides them.
+    meanwhile: StoredValue<Vec<Record>>,
 }
 
 impl AppState {
@@ -128,6 +133,8 @@ impl AppState {
             seen: RwSignal::new(HashMap::new()),
             unreadable: StoredValue::new(Default::default()),
             clock: StoredValue::new(None),
+            whole_reads: StoredValue::new(0),
+            meanwhile: StoredValue::new(Vec::new()),
         }
     }
 
@@ -221,10 +228,24 @@ impl AppState {
     /// archived email touches none of them; a person saved is one entry of the map, not 20,000 read again).
     pub fn changed_by(self, records: &[Record]) {
         self.revision.update(|r| *r += 1);
+        self.take_in(records);
+        if self.whole_reads.get_value() > 0 {
+            self.meanwhile
+                .update_value(|kept| kept.extend(records.iter().filter(|r| held_in_memory(r)).cloned()));
+        }
+        self.recount();
+    }
+
+    /// Takes the people, campaigns and tasks among `records` into memory.
+    fn take_in(self, records: &[Record]) {
         self.directory.apply(records);
         if records.iter().any(|r| r.kind() == RecordKind::Task) {
             self.tasks.update(|all| apply_tasks(all, records));
         }
+    }
+
+    /// Reads the folder counts and the outbox's figures again.
+    fn recount(self) {
         let cache = self.cache();
         leptos::task::spawn_local(async move {
             if let Ok(counts) = cache.folder_counts().await {
@@ -237,11 +258,10 @@ impl AppState {
     }
 
     fn reload_shared(self) {
+        self.recount();
         let cache = self.cache();
+        self.whole_reads.update_value(|reads| *reads += 1);
         leptos::task::spawn_local(async move {
-            if let Ok(counts) = cache.folder_counts().await {
-                self.counts.set(counts);
-            }
             if let Ok(people) = read_all::<Person>(&cache, Store::People).await {
                 self.unreadable(&people.skipped);
                 self.directory.set_people(people.items);
@@ -260,11 +280,21 @@ impl AppState {
                 self.unreadable(&tasks.skipped);
                 self.tasks.set(tasks.items.into_iter().map(|t| (t.id, t)).collect());
             }
-            if let Some(sync) = self.sync.get_value() {
-                let _ = sync.refresh_outbox().await;
+            // What changed while the stores were read is taken in again: their copy may be older.
+            self.whole_reads.update_value(|reads| *reads -= 1);
+            let kept = self.meanwhile.get_value();
+            if self.whole_reads.get_value() == 0 {
+                self.meanwhile.set_value(Vec::new());
             }
+            self.take_in(&kept);
         });
     }
+}
+
+/// Whether the state holds `record`'s kind in memory (people, campaigns, tasks; the rest is read from the
+/// cache by the screens).
+fn held_in_memory(record: &Record) -> bool {
+    !matches!(record, Record::Email { .. } | Record::Event { .. } | Record::Engagement { .. })
 }
 
 /// Takes in the tasks among `records`, saved or gone, as the cache now holds them.
