@@ -126,6 +126,8 @@ test('a row still being filled in stays until it is removed, and an empty date r
   await signIn(page, newRep('builder3').token);
   await page.goto('/search?q=viewed');
   const box = searchBox(page);
+  // The typed search is shown as its row before another is added.
+  await expect(conditions(page)).toHaveCount(1);
   const company = await addFilter(page, 'Company');
   await expect(company).toHaveClass(/incomplete/);
   // A search typed meanwhile takes the place of the complete rows; the one being filled in is kept.
