@@ -21,23 +21,6 @@ const CAMPAIGNS: usize = 50;
 const EVENTS: usize = 1_000_000;
 const SAVED_SEARCHES: usize = 50;
 
-/// SplitMix64: enough randomness for test data, and the same every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 struct Data {
     campaigns: Vec<Campaign>,
     people: Vec<Person>,
@@ -50,7 +33,7 @@ fn address(text: &str) -> EmailAddress {
 }
 
 fn data() -> Data {
-    let mut rng = Rng(0x5EED);
+    let mut rng = fastrand::Rng::with_seed(0x5EED);
     let campaigns: Vec<Campaign> = (0..CAMPAIGNS)
         .map(|n| Campaign { id: CampaignId::from_u128(n as u128 + 1), name: format!("Campaign {n}") })
         .collect();
@@ -62,8 +45,8 @@ fn data() -> Data {
                 PersonId::from_u128(n as u128 + 1),
                 address(&format!("person{n}@company{}.com", n % 2_000)),
             );
-            p.first_name = first[rng.below(first.len())].into();
-            p.last_name = last[rng.below(last.len())].into();
+            p.first_name = first[rng.usize(..first.len())].into();
+            p.last_name = last[rng.usize(..last.len())].into();
             p.company = format!("Company {}", n % 2_000);
             if n % 10 == 0 {
                 p.tags.insert("vip".into());
@@ -81,8 +64,8 @@ fn data() -> Data {
         .map(|n| {
             let who = &people[n % PEOPLE];
             let created = start + TimeDelta::minutes((n as i64) * 2);
-            let campaign = (n % 5 != 0).then(|| campaigns[rng.below(CAMPAIGNS)].id);
-            let status = match rng.below(100) {
+            let campaign = (n % 5 != 0).then(|| campaigns[rng.usize(..CAMPAIGNS)].id);
+            let status = match rng.usize(..100) {
                 0..=84 => Status::Delivered,
                 85..=89 => Status::Archived,
                 90..=93 => Status::Bounced,
@@ -94,7 +77,7 @@ fn data() -> Data {
             let mut email = Email::new(id, sender.clone(), who.email.clone(), EmailKind::Bulk, created);
             email.owner = UserId(1);
             email.person = Some(who.id);
-            email.subject = subjects[rng.below(subjects.len())].replace("{c}", &who.company);
+            email.subject = subjects[rng.usize(..subjects.len())].replace("{c}", &who.company);
             email.campaign = campaign;
             // Each status reached through the state machine, as a real email's is.
             email.walk_to(status, sent).expect("every status can be reached");
@@ -105,8 +88,8 @@ fn data() -> Data {
     // 1,000,000 events folded into per-email counts: views (some by machines), clicks, replies.
     let mut engagement = vec![EmailEngagement::default(); EMAILS];
     for _ in 0..EVENTS {
-        let e = &mut engagement[rng.below(EMAILS)];
-        match rng.below(100) {
+        let e = &mut engagement[rng.usize(..EMAILS)];
+        match rng.usize(..100) {
             0..=54 => {
                 e.views_raw += 1;
                 e.views_human += 1;
@@ -207,14 +190,14 @@ fn bench(c: &mut Criterion) {
 
     let mut saved = saved_searches(&index);
     let mut engagement = data.engagement;
-    let mut rng = Rng(42);
+    let mut rng = fastrand::Rng::with_seed(42);
     let mut group = c.benchmark_group("membership");
     group.bench_function("one new event, 50 saved searches", |b| {
         b.iter(|| {
             // One more human view or click on some email, then who enters or leaves what.
-            let n = rng.below(EMAILS);
+            let n = rng.usize(..EMAILS);
             let counts = &mut engagement[n];
-            if rng.below(2) == 0 {
+            if rng.usize(..2) == 0 {
                 counts.views_human += 1;
             } else {
                 counts.clicks_human += 1;

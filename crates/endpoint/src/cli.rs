@@ -15,6 +15,7 @@ use domain::classify::{Applies, ClassifierSettings};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::demo;
 use crate::extract::token_hash;
 use crate::http::{self, AppState};
 use crate::mailer::Transport;
@@ -34,6 +35,10 @@ pub struct Cli {
 pub enum Command {
     /// Serve the API, tracking, inbound mail and the built app on one port, and send due emails.
     Serve(ServeArgs),
+    /// Serve like `serve`, with a demo rep whose month of selling (people, campaigns, emails in every
+    /// folder with their engagement, tasks, saved searches) is loaded on the first start; prints the rep's
+    /// token.
+    Demo(DemoArgs),
     /// Manage users and their bearer tokens.
     #[command(subcommand)]
     User(UserCommand),
@@ -124,11 +129,29 @@ pub struct ServeArgs {
     pub stop_grace_seconds: u64,
 }
 
+/// `endpoint demo`: the serve settings, the demo rep, and whether engagement keeps arriving.
+#[derive(Clone, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    /// The demo rep's address.
+    #[arg(long, default_value = demo::REP)]
+    pub rep: String,
+    /// Every this many seconds a view or a click of a delivered demo email arrives, through the tracking
+    /// path, so the live feed and the saved searches move (0: none).
+    #[arg(long, env = "CC_DEMO_LIVE_SECONDS", default_value_t = 0)]
+    pub live_seconds: u64,
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
             init_tracing();
-            serve(args).await
+            serve(args, None).await
+        }
+        Command::Demo(args) => {
+            init_tracing();
+            demo(args).await
         }
         Command::User(command) => user(command).await,
         Command::Classify { file } => classify(&file),
@@ -204,7 +227,57 @@ fn new_token() -> anyhow::Result<String> {
     Ok(format!("cc_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret)))
 }
 
-async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+/// Loads the demo on its first start (the rep is new), gives the rep a new token either way, prints it,
+/// then serves.
+async fn demo(args: DemoArgs) -> anyhow::Result<()> {
+    let rep = domain::EmailAddress::parse(&args.rep).map_err(|e| anyhow::anyhow!("--rep: {e}"))?;
+    let data_dir = &args.serve.data_dir;
+    let store = Store::open(data_dir)
+        .await
+        .with_context(|| format!("opening the data folder {}", data_dir.display()))?;
+    let token = new_token()?;
+    let known = store.list_users().await?.into_iter().find(|u| u.email == rep.as_str());
+    let now = chrono::Utc::now();
+    let classifier = classifier_of(&args.serve);
+    let user = match &known {
+        Some(user) => {
+            store.renew_token(rep.as_str(), &token_hash(&token)).await?;
+            domain::UserId(user.id)
+        }
+        None => store.add_user(rep.as_str(), &token_hash(&token)).await?,
+    };
+    let demo = demo::Demo::generate(user, &rep, now, &classifier);
+    if known.is_none() {
+        demo.write(&store, user, now).await.context("writing the demo data")?;
+    }
+    drop(store);
+    println!(
+        "Demo rep {rep}: {} people, {} campaigns, {} emails, {} tasks, {} saved searches{}.",
+        demo.people.len(),
+        demo.campaigns.len(),
+        demo.emails.len(),
+        demo.tasks.len(),
+        demo.saved_searches.len(),
+        if known.is_some() { " (loaded on an earlier start, as it was left)" } else { "" },
+    );
+    println!("Sign in with this token: {token}");
+    let live = (args.live_seconds > 0).then(|| (demo.delivered(), Duration::from_secs(args.live_seconds)));
+    serve(args.serve, live).await
+}
+
+/// The classifier the settings ask for.
+fn classifier_of(args: &ServeArgs) -> ClassifierSettings {
+    let mut classifier = ClassifierSettings::default();
+    if let Some(seconds) = args.machine_window_seconds {
+        classifier = classifier
+            .with_soon_after_delivery(Applies::Views, seconds)
+            .with_soon_after_delivery(Applies::Clicks, seconds);
+    }
+    classifier
+}
+
+/// Serves; `live`: emails that get a view or click at each interval (the demo's live engagement).
+async fn serve(args: ServeArgs, live: Option<(Vec<domain::EmailId>, Duration)>) -> anyhow::Result<()> {
     let store = Store::open(&args.data_dir)
         .await
         .with_context(|| format!("opening the data folder {}", args.data_dir.display()))?;
@@ -226,12 +299,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let public_url = public_url.trim_end_matches('/').to_string();
 
-    let mut classifier = ClassifierSettings::default();
-    if let Some(seconds) = args.machine_window_seconds {
-        classifier = classifier
-            .with_soon_after_delivery(Applies::Views, seconds)
-            .with_soon_after_delivery(Applies::Clicks, seconds);
-    }
+    let classifier = classifier_of(&args);
     let mut state = AppState::new(store.clone(), args.app_dir.clone(), keys.clone(), classifier);
     state.inbound_secret = args.inbound_secret.clone();
     state.allowed_origins = args.allowed_origins.clone();
@@ -261,6 +329,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             stop.cancel();
         }
     });
+
+    if let Some((emails, every)) = live {
+        tokio::spawn(demo::keep_engagement_arriving(state.recorder.clone(), emails, every, stop.clone()));
+    }
 
     let limits = server::Limits {
         header_timeout: Duration::from_secs(args.header_timeout_seconds.max(1)),

@@ -94,6 +94,11 @@ impl Recording {
         &self.totals
     }
 
+    /// The email's events, each with its verdict as judged so far, oldest first.
+    pub fn recorded(&self) -> &[EngagementEvent] {
+        &self.recorded
+    }
+
     /// How many events are recorded for the email.
     pub fn events(&self) -> usize {
         self.recorded.len()

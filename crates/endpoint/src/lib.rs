@@ -6,6 +6,7 @@
 
 pub mod actions;
 pub mod cli;
+pub mod demo;
 pub mod engagement;
 pub mod error;
 pub mod extract;
