@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { newRep, screenshotPath, signIn, underServiceWorker } from './support/app';
 
@@ -140,4 +143,51 @@ test('a newer release opened in another tab is never kept waiting: this tab lets
   // browser refused the cache.
   await expect(page.getByText('A newer version of Command Center, open in another tab, has updated the local cache.')).toBeVisible();
   await expect(page.getByText('Private windows')).toHaveCount(0);
+});
+
+test('Chromium finds the app installable: PNG icons of 192 and 512 (and a maskable one), and Compose and Tasks as shortcuts', async ({ playwright, baseURL }) => {
+  // A browser profile on disk, as a rep's is: Chromium offers no installation in a private window.
+  const profile = mkdtempSync(join(tmpdir(), 'cc-install-'));
+  const context = await playwright.chromium.launchPersistentContext(profile, {
+    ...test.info().project.use.launchOptions,
+    baseURL,
+    serviceWorkers: 'allow',
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  await signIn(page, newRep('install').token);
+  const cdp = await page.context().newCDPSession(page);
+  const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+  expect(installabilityErrors).toEqual([]);
+  const manifest = await cdp.send('Page.getAppManifest');
+  writeFileSync(
+    screenshotPath('installability').replace(/\.png$/, '.json'),
+    JSON.stringify({ installabilityErrors, manifestErrors: manifest.errors, manifest: JSON.parse(manifest.data ?? '{}') }, null, 2),
+  );
+  expect(manifest.errors).toEqual([]);
+  const parsed = JSON.parse(manifest.data ?? '{}');
+  expect(parsed.shortcuts.map((s: { name: string; url: string }) => [s.name, s.url])).toEqual([
+    ['Compose', '/compose'],
+    ['Tasks', '/tasks'],
+  ]);
+  // Each PNG is served as one, at the size the manifest says (read from the image itself).
+  const pngs = parsed.icons.filter((i: { type: string }) => i.type === 'image/png');
+  expect(pngs.map((i: { sizes: string; purpose: string }) => `${i.sizes} ${i.purpose}`)).toEqual([
+    '192x192 any',
+    '512x512 any',
+    '512x512 maskable',
+  ]);
+  for (const icon of [...pngs, ...parsed.shortcuts.flatMap((s: { icons: object[] }) => s.icons)]) {
+    const answer = await page.request.get(icon.src);
+    expect(answer.headers()['content-type']).toBe('image/png');
+    const bytes = await answer.body();
+    const [width, height] = [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
+    expect(`${width}x${height}`).toBe(icon.sizes);
+  }
+  // Each shortcut opens its screen.
+  await page.goto('/compose');
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(/compose|new email/i);
+  await page.goto('/tasks');
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(/tasks/i);
+  await context.close();
+  rmSync(profile, { recursive: true, force: true });
 });
