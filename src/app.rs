@@ -18,8 +18,8 @@ use crate::components::saved_searches::SavedSearchList;
 use crate::components::sync_badge::SyncBadge;
 use crate::i18n::*;
 use crate::pages::{
-    BulkPage, ComposePage, EmailPage, EmailsPage, NotFound, QueuePage, SearchPage, SettingsPage, SignInPage,
-    TasksPage,
+    BulkPage, ComposePage, EmailPage, EmailsPage, NotFound, PeoplePage, PersonPage, QueuePage, SearchPage,
+    SettingsPage, SignInPage, TasksPage,
 };
 use crate::state::AppState;
 
@@ -129,6 +129,7 @@ fn Shell(feed_open: RwSignal<bool>, newer_version: RwSignal<bool>) -> impl IntoV
             <nav class="mainnav" aria-label=t_string!(i18n, nav.label)>
                 <A href="/emails">{t_string!(i18n, nav.emails).to_string()}</A>
                 <A href="/tasks">{t_string!(i18n, nav.tasks).to_string()}</A>
+                <A href="/people">{t_string!(i18n, nav.people).to_string()}</A>
                 <A href="/search">{t_string!(i18n, nav.search).to_string()}</A>
             </nav>
             <div class="topbar-actions">
@@ -169,6 +170,8 @@ fn Shell(feed_open: RwSignal<bool>, newer_version: RwSignal<bool>) -> impl IntoV
                     <Route path=path!("/tasks") view=TasksPage />
                     <Route path=path!("/tasks/queue") view=QueuePage />
                     <Route path=path!("/search") view=SearchPage />
+                    <Route path=path!("/people") view=PeoplePage />
+                    <Route path=path!("/people/:id") view=PersonPage />
                 </Routes>
             </main>
             <Show when=move || feed_open.get()>

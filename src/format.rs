@@ -111,7 +111,7 @@ pub fn relative(at: Instant, now: Instant, locale: &str) -> String {
 /// before "Ana"), ties in their first order. Every such list in the app goes through this one sort of
 /// (name, position) pairs.
 pub fn by_name<T>(items: Vec<T>, name: impl Fn(&T) -> String) -> Vec<T> {
-    let mut order: Vec<(String, usize)> = items.iter().map(|item| folded(name(item))).zip(0..).collect();
+    let mut order: Vec<(String, usize)> = items.iter().map(|item| folded(&name(item))).zip(0..).collect();
     order.sort_unstable();
     let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
     order.into_iter().filter_map(|(_, i)| slots[i].take()).collect()
@@ -143,7 +143,7 @@ pub fn parse_input_time(text: &str) -> Option<NaiveTime> {
 }
 
 /// A name as it is compared: accents taken off (the marks of its canonical decomposition) and lower case.
-fn folded(name: String) -> String {
+pub fn folded(name: &str) -> String {
     let decomposed = String::from(js_sys::JsString::from(name).normalize("NFD"));
     decomposed.chars().filter(|c| !('\u{300}'..='\u{36f}').contains(c)).collect::<String>().to_lowercase()
 }

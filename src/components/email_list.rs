@@ -33,6 +33,8 @@ pub fn due_status(i18n: leptos_i18n::I18nContext<Locale>, status: &SyncStatus, i
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
     pub record: EmailRecord,
+    /// The recipient's person, when the rep has them: their name links to their page.
+    pub person: Option<PersonId>,
     pub name: Option<String>,
     pub campaign: Option<String>,
 }
@@ -54,7 +56,7 @@ pub fn rows(
                 .and_then(|id| people.get(&id));
             let name = person.map(Person::display_name).filter(|n| n != record.email.recipient.as_str());
             let campaign = record.email.campaign.and_then(|id| campaigns.get(&id)).map(|c| c.name.clone());
-            Row { record, name, campaign }
+            Row { record, person: person.map(|p| p.id), name, campaign }
         })
         .collect()
 }
@@ -248,7 +250,10 @@ fn EmailRow(
                 />
             </td>
             <td class="who">
-                <span class="name">{text.who}</span>
+                {match row.person {
+                    Some(person) => view! { <a class="name" href=format!("/people/{person}")>{text.who}</a> }.into_any(),
+                    None => view! { <span class="name">{text.who}</span> }.into_any(),
+                }}
                 {row.name.is_some().then(|| view! { <span class="address">{email.recipient.to_string()}</span> })}
             </td>
             <td class="subject">

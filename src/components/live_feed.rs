@@ -20,6 +20,7 @@ pub const FEED_LENGTH: u32 = 40;
 struct Item {
     event: EngagementEvent,
     who: String,
+    person: Option<domain::PersonId>,
     subject: String,
 }
 
@@ -59,12 +60,10 @@ pub fn LiveFeed() -> impl IntoView {
             let mut items = Vec::with_capacity(events.len());
             for event in events {
                 let subject = subjects.get(&event.email).cloned().unwrap_or_default();
-                let who = state
-                    .directory
-                    .person_by_address(&event.recipient)
-                    .map(|p| p.display_name())
-                    .unwrap_or_else(|| event.recipient.to_string());
-                items.push(Item { event, who, subject });
+                let person = state.directory.person_by_address(&event.recipient);
+                let who =
+                    person.as_ref().map(|p| p.display_name()).unwrap_or_else(|| event.recipient.to_string());
+                items.push(Item { event, who, person: person.map(|p| p.id), subject });
             }
             items
         }
@@ -90,9 +89,12 @@ pub fn LiveFeed() -> impl IntoView {
                         let reply = matches!(item.event.kind, EventKind::Replied);
                         view! {
                             <li class=kind_class class:fresh=fresh class:machine=machine class:reply=reply>
+                                {match item.person {
+                                    Some(person) => view! { <a class="who" href=format!("/people/{person}")>{item.who}</a> }.into_any(),
+                                    None => view! { <span class="who">{item.who}</span> }.into_any(),
+                                }}
+                                " "
                                 <a href=link>
-                                    <span class="who">{item.who}</span>
-                                    " "
                                     <span class="what">{what}</span>
                                     <span class="subject">{item.subject}</span>
                                 </a>

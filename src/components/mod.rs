@@ -12,5 +12,6 @@ pub mod follow_up;
 pub mod labels;
 pub mod live_feed;
 pub mod notices;
+pub mod pager;
 pub mod saved_searches;
 pub mod sync_badge;

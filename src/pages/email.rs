@@ -162,7 +162,11 @@ pub fn EmailPage() -> impl IntoView {
                                 <h1 id="email-subject">{if email.subject.is_empty() { t_string!(i18n, list.no_subject).to_string() } else { email.subject.clone() }}</h1>
                                 <dl class="headers">
                                     <dt>{t_string!(i18n, email.from).to_string()}</dt><dd>{email.sender.to_string()}</dd>
-                                    <dt>{t_string!(i18n, email.to).to_string()}</dt><dd>{recipient}</dd>
+                                    <dt>{t_string!(i18n, email.to).to_string()}</dt>
+                                    <dd>{match person.as_ref() {
+                                        Some(p) => view! { <a href=format!("/people/{}", p.id)>{recipient}</a> }.into_any(),
+                                        None => recipient.into_any(),
+                                    }}</dd>
                                     {(!email.cc.is_empty()).then(|| view! {
                                         <dt>{t_string!(i18n, email.cc).to_string()}</dt>
                                         <dd>{email.cc.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ")}</dd>
@@ -218,7 +222,7 @@ pub fn EmailPage() -> impl IntoView {
 /// An event's words ("viewed", said after a name in the live feed) as a timeline entry of its own:
 /// "Viewed", like the status entries beside it. Every language's event words begin with an ASCII letter;
 /// one that does not is left as it is (no Unicode case tables in the module for this).
-fn as_heading(mut words: String) -> String {
+pub(crate) fn as_heading(mut words: String) -> String {
     if let Some(first) = words.get_mut(0..1) {
         first.make_ascii_uppercase();
     }

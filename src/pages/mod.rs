@@ -2,11 +2,12 @@
 
 pub mod bulk;
 mod compose;
-mod email;
+pub mod email;
 pub mod emails;
 mod not_found;
+mod people;
 mod queue;
-mod search;
+pub mod search;
 mod settings;
 mod sign_in;
 pub mod tasks;
@@ -16,6 +17,7 @@ pub use compose::ComposePage;
 pub use email::EmailPage;
 pub use emails::EmailsPage;
 pub use not_found::NotFound;
+pub use people::{PeoplePage, PersonPage};
 pub use queue::QueuePage;
 pub use search::SearchPage;
 pub use settings::SettingsPage;

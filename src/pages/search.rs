@@ -16,6 +16,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use crate::components::email_list::{EmailList, rows};
 use crate::components::filter_builder::{FilterBuilder, Row, follow};
 use crate::components::labels;
+use crate::components::pager::Pager;
 use crate::i18n::*;
 use crate::pages::emails::{PAGE_SIZE, run_action};
 use crate::pages::tasks::column_label;
@@ -25,7 +26,7 @@ use crate::storage::{SeenRecord, Store, Write};
 /// The most people one retargeting takes (a bulk send's limit).
 pub const MAX_RETARGET: usize = crate::pages::bulk::MAX_RECIPIENTS;
 
-fn encode(text: &str) -> String {
+pub fn encode(text: &str) -> String {
     js_sys::encode_uri_component(text).into()
 }
 
@@ -399,7 +400,7 @@ pub fn SearchPage() -> impl IntoView {
                                                 prop:checked=move || selected_people.with(|s| s.contains(&id))
                                                 on:change=move |_| selected_people.update(|s| if !s.remove(&id) && s.len() < MAX_RETARGET { s.insert(id); }) /></td>
                                             <td class="who">
-                                                <span class="name">{name}</span>
+                                                <a class="name" href=format!("/people/{id}")>{name}</a>
                                                 <span class="address">{p.email.to_string()}</span>
                                                 <Show when=move || opened_new.with(|n| n.contains(&id))>
                                                     <span class="badge">{t_string!(i18n, search.new_badge).to_string()}</span>
@@ -432,17 +433,12 @@ pub fn SearchPage() -> impl IntoView {
                     }.into_any()
                 }}
             </div>
-            <nav class="pager" aria-label=t_string!(i18n, list.pages)>
+            <Pager on_first=Signal::derive(on_first) on_last=Signal::derive(on_last) step=Callback::new(move |delta: i32| {
+                let to = (page.get_untracked() as i64 + delta as i64).max(1) as u32;
+                go.with_value(|g| g(&text.get_untracked(), as_people.get_untracked(), saved_id.get_untracked(), to));
+            })>
                 <span class="range">{move || t_string!(i18n, search.page, n = page.get(), total = pages()).to_string()}</span>
-                <button type="button" class="button" disabled=on_first
-                    on:click=move |_| go.with_value(|g| g(&text.get_untracked(), as_people.get_untracked(), saved_id.get_untracked(), page.get_untracked() - 1))>
-                    {t_string!(i18n, list.previous).to_string()}
-                </button>
-                <button type="button" class="button" disabled=on_last
-                    on:click=move |_| go.with_value(|g| g(&text.get_untracked(), as_people.get_untracked(), saved_id.get_untracked(), page.get_untracked() + 1))>
-                    {t_string!(i18n, list.next).to_string()}
-                </button>
-            </nav>
+            </Pager>
         </section>
     }
 }

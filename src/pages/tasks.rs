@@ -147,7 +147,7 @@ pub fn TasksPage() -> impl IntoView {
     let reschedule_date = RwSignal::new(String::new());
     let dragging: RwSignal<Option<TaskId>> = RwSignal::new(None);
 
-    // `/tasks?new=1&email=ID`: a new task for that email and its person.
+    // `/tasks?new=1&email=ID`: a new task for that email and its person (`&person=ID`: for that person).
     Effect::new(move |_| {
         let wants_new = query.with(|q| q.get("new").is_some());
         if !wants_new {
@@ -162,6 +162,15 @@ pub fn TasksPage() -> impl IntoView {
             ..Draft::default()
         };
         let Some(email_id) = email_id else {
+            // `&person=ID`: a new task for that person.
+            let person = query.with(|q| q.get("person").and_then(|s| s.parse::<PersonId>().ok()));
+            if let Some(person) =
+                person.and_then(|id| state.directory.people.with_untracked(|p| p.get(&id).cloned()))
+            {
+                draft.person = person.id.to_string();
+                draft.title =
+                    t_string!(i18n, tasks.follow_up_person, who = person.display_name()).to_string();
+            }
             editing.set(Some(draft));
             return;
         };

@@ -499,21 +499,56 @@ impl Cache {
         Ok(loaded)
     }
 
+    /// Every email to `address`, whatever its folder (a person's page).
+    pub async fn emails_to(
+        &self,
+        address: &domain::EmailAddress,
+    ) -> Result<Loaded<EmailRecord>, StorageError> {
+        let tx = self.read_tx(&[Store::Emails])?;
+        let object_store = tx.object_store(Store::Emails.name())?;
+        let index = object_store.index(schema::INDEX_FOLDER_RECIPIENT)?;
+        let mut requests = Vec::with_capacity(Folder::ALL.len());
+        for folder in Folder::ALL {
+            let key: JsValue = js_sys::Array::of2(
+                &JsValue::from_str(&folder.to_string()),
+                &JsValue::from_str(address.as_str()),
+            )
+            .into();
+            requests.push(index.get_all::<JsValue>().with_query::<JsValue, _>(key).primitive()?);
+        }
+        let mut loaded = Loaded::default();
+        for request in requests {
+            for value in request.await? {
+                read_into(&mut loaded, Store::Emails, None, &value?);
+            }
+        }
+        Ok(loaded)
+    }
+
     // ----- events ----------------------------------------------------------------------------------
 
-    /// The recorded events of one email, oldest first.
-    pub async fn events_of(&self, email: EmailId) -> Result<Loaded<EngagementEvent>, StorageError> {
+    /// The recorded events of each of `emails`, all together, oldest first.
+    pub async fn events_of_many(&self, emails: &[EmailId]) -> Result<Loaded<EngagementEvent>, StorageError> {
         let tx = self.read_tx(&[Store::Events])?;
         let object_store = tx.object_store(Store::Events.name())?;
         let index = object_store.index(schema::INDEX_EVENT_EMAIL)?;
-        let values: Vec<JsValue> =
-            index.get_all().with_query(email.to_string()).primitive()?.await?.collect::<Result<_, _>>()?;
+        let requests = emails
+            .iter()
+            .map(|id| index.get_all::<JsValue>().with_query(id.to_string()).primitive())
+            .collect::<Result<Vec<_>, _>>()?;
         let mut loaded = Loaded::default();
-        for value in values {
-            read_into(&mut loaded, Store::Events, None, &value);
+        for request in requests {
+            for value in request.await? {
+                read_into(&mut loaded, Store::Events, None, &value?);
+            }
         }
         loaded.items.sort_by_key(|e: &EngagementEvent| e.at);
         Ok(loaded)
+    }
+
+    /// The recorded events of one email, oldest first.
+    pub async fn events_of(&self, email: EmailId) -> Result<Loaded<EngagementEvent>, StorageError> {
+        self.events_of_many(&[email]).await
     }
 
     /// The newest `limit` events, newest first (the live feed).

@@ -143,6 +143,14 @@ test('every screen, with data on it, has no accessibility violation (axe-core)',
   await expect(page.locator('table.people-list tbody tr')).toHaveCount(1);
   await noViolations(page, 'search, results as people');
 
+  // The people list and a person's page, with their emails and timeline.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'People' }).click();
+  await expect(page.locator('table.people-list tbody tr')).toHaveCount(3);
+  await noViolations(page, 'the people list');
+  await page.locator('table.people-list').getByRole('link', { name: 'Ana Souza' }).click();
+  await expect(page.getByRole('region', { name: 'Engagement' }).locator('li').first()).toBeVisible();
+  await noViolations(page, 'a person’s page');
+
   // Settings.
   await page.getByRole('link', { name: 'Settings' }).click();
   await expect(page.getByRole('heading', { name: 'Settings' })).toBeVisible();

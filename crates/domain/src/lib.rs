@@ -15,6 +15,7 @@ pub mod ids;
 pub mod import;
 pub mod link;
 pub mod people;
+pub mod people_list;
 pub mod reaction;
 pub mod search;
 pub mod status;
