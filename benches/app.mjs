@@ -235,7 +235,7 @@ async function runSearch(page, text, people) {
 async function benchPeople(page) {
   const shown = (expect) => new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const timer = setTimeout(() => reject(new Error(`the people list never showed ${expect}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`the people list never showed ${JSON.stringify(expect)}`)), 30_000);
     const check = () => {
       const status = document.querySelector('.people-search .range')?.textContent ?? '';
       const first = document.querySelector('table.people-list tbody tr td.who')?.textContent ?? '';
@@ -257,7 +257,7 @@ async function benchPeople(page) {
     await page.locator('table.email-list tbody tr').first().waitFor();
     firstPage.push(await page.evaluate(async (shownSource) => {
       const shown = eval(shownSource);
-      const waiting = shown({ status: 'of 20,000', first: 'First0 Last0' });
+      const waiting = shown({ status: 'of 20,000', first: 'First1 Last1' });
       document.querySelector('nav.mainnav a[href="/people"]').click();
       return await waiting;
     }, shown.toString()));

@@ -93,6 +93,7 @@ fn InLanguage(children: ChildrenFn) -> impl IntoView {
 fn Session() -> impl IntoView {
     let state = crate::state::use_app();
     state.start();
+    crate::notify::start(state, use_i18n());
     // Another tab runs a newer release of the app: this one has let go of the cache and asks for a reload.
     let newer_version = RwSignal::new(false);
     let newer =

@@ -9,6 +9,7 @@ pub mod app;
 pub mod components;
 pub mod format;
 pub mod i18n;
+pub mod notify;
 pub mod pages;
 pub mod sanitize;
 pub mod state;

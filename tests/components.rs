@@ -44,7 +44,11 @@ async fn the_board_groups_tasks_by_the_reps_day_in_sao_paulo_not_by_utc() {
     let now = Utc.with_ymd_and_hms(2026, 11, 23, 2, 30, 0).unwrap();
     let day = |d: u32| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
     let cache = Cache::open(&format!("cc-board-{}", js_sys::Math::random().to_bits())).await.unwrap();
-    let settings = Settings { language: Some("en".into()), time_zone: Some("America/Sao_Paulo".into()) };
+    let settings = Settings {
+        language: Some("en".into()),
+        time_zone: Some("America/Sao_Paulo".into()),
+        ..Settings::default()
+    };
     let state = AppState::new(cache.clone(), None, settings);
     state.set_clock(Some(now));
     let mut done = task(5, "Sent the proposal", Due::on(day(20)), now);
@@ -105,7 +109,11 @@ async fn mount_builder(
     rows: RwSignal<Vec<Row>>,
 ) -> (web_sys::HtmlElement, RwSignal<String>, Cache, impl Sized) {
     let cache = Cache::open(&format!("cc-builder-{}", js_sys::Math::random().to_bits())).await.unwrap();
-    let state = AppState::new(cache.clone(), None, Settings { language: Some("en".into()), time_zone: None });
+    let state = AppState::new(
+        cache.clone(),
+        None,
+        Settings { language: Some("en".into()), time_zone: None, ..Settings::default() },
+    );
     let written = RwSignal::new(String::new());
     let root = container();
     let mounted = leptos::mount::mount_to(root.clone(), move || {

@@ -1,6 +1,7 @@
-//! Settings: the language and time zone of the app on this device, who is signed in, a new token when the
-//! endpoint stops taking this one (the changes waiting stay and go with it), and sign-out (which clears
-//! this user's local cache, after saying what has not reached the endpoint yet).
+//! Settings: the language and time zone of the app on this device, desktop notifications (a switch per
+//! kind), who is signed in, a new token when the endpoint stops taking this one (the changes waiting stay
+//! and go with it), and sign-out (which clears this user's local cache, after saying what has not reached
+//! the endpoint yet).
 
 use leptos::prelude::*;
 
@@ -40,6 +41,27 @@ pub fn SettingsPage() -> impl IntoView {
             state.session.set(None);
             state.changed();
         });
+    };
+    // Desktop notifications: a switch per kind; turning one on asks the browser's permission.
+    let permission = RwSignal::new(crate::notify::supported().then(crate::notify::allowed));
+    let switch = move |set: fn(&mut Settings, bool)| {
+        move |ev: leptos::ev::Event| {
+            let on = event_target_checked(&ev);
+            let mut s = state.settings.get_untracked();
+            set(&mut s, on);
+            save(s);
+            if on && permission.get_untracked() == Some(false) {
+                crate::notify::ask(move |given| permission.set(Some(given)));
+            }
+        }
+    };
+    let blocked = move || {
+        let any = state.settings.with(|s| s.notify_replies || s.notify_clicks || s.notify_tasks);
+        match permission.get() {
+            None => Some(t_string!(i18n, settings.notify_unsupported).to_string()),
+            Some(false) if any => Some(t_string!(i18n, settings.notify_blocked).to_string()),
+            _ => None,
+        }
     };
     let new_token = RwSignal::new(String::new());
     let token_error: RwSignal<Option<String>> = RwSignal::new(None);
@@ -123,6 +145,16 @@ pub fn SettingsPage() -> impl IntoView {
                     <ZoneOptions />
                 </select>
             </div>
+            <fieldset class="notify-switches">
+                <legend>{t_string!(i18n, settings.notifications).to_string()}</legend>
+                <label><input type="checkbox" prop:checked=move || state.settings.with(|s| s.notify_replies)
+                    on:change=switch(|s, on| s.notify_replies = on) />{t_string!(i18n, settings.notify_replies).to_string()}</label>
+                <label><input type="checkbox" prop:checked=move || state.settings.with(|s| s.notify_clicks)
+                    on:change=switch(|s, on| s.notify_clicks = on) />{t_string!(i18n, settings.notify_clicks).to_string()}</label>
+                <label><input type="checkbox" prop:checked=move || state.settings.with(|s| s.notify_tasks)
+                    on:change=switch(|s, on| s.notify_tasks = on) />{t_string!(i18n, settings.notify_tasks).to_string()}</label>
+                {move || blocked().map(|words| view! { <p class="note" role="status">{words}</p> })}
+            </fieldset>
             <h2>{t_string!(i18n, settings.account).to_string()}</h2>
             <p>{move || state.session.with(|s| s.as_ref().map(|s| t_string!(i18n, settings.signed_in_as, email = s.email.clone(), endpoint = s.endpoint.clone()).to_string()))}</p>
             <Show when=move || state.status.with(|s| s.unauthorized)>

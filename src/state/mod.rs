@@ -331,6 +331,7 @@ impl Listener for SignalListener {
     }
 
     fn changed(&self, pulled: Pulled) {
+        crate::notify::events(self.state, &pulled.events);
         self.state.search.apply(&pulled.records);
         if !pulled.events.is_empty() {
             self.state.arrived.update(|a| {

@@ -111,4 +111,12 @@ pub struct Settings {
     /// An IANA time zone; `None` follows the browser.
     #[serde(default)]
     pub time_zone: Option<String>,
+    /// Desktop notifications for a person's reply, a person's click, a task coming due (each off until the
+    /// rep turns it on).
+    #[serde(default)]
+    pub notify_replies: bool,
+    #[serde(default)]
+    pub notify_clicks: bool,
+    #[serde(default)]
+    pub notify_tasks: bool,
 }

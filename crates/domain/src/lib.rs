@@ -14,6 +14,7 @@ pub mod folder;
 pub mod ids;
 pub mod import;
 pub mod link;
+pub mod notify;
 pub mod people;
 pub mod people_list;
 pub mod reaction;
