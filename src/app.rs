@@ -18,8 +18,8 @@ use crate::components::saved_searches::SavedSearchList;
 use crate::components::sync_badge::SyncBadge;
 use crate::i18n::*;
 use crate::pages::{
-    BulkPage, ComposePage, EmailPage, EmailsPage, NotFound, PeoplePage, PersonPage, QueuePage, SearchPage,
-    SettingsPage, SignInPage, TasksPage,
+    BulkPage, ComposePage, EmailPage, EmailsPage, EmbedContact, NotFound, PeoplePage, PersonPage, QueuePage,
+    SearchPage, SettingsPage, SignInPage, TasksPage,
 };
 use crate::state::AppState;
 
@@ -117,7 +117,21 @@ fn Session() -> impl IntoView {
         state.settled.set(true);
     });
     let feed_open = RwSignal::new(true);
-    view! { <InLanguage><Shell feed_open newer_version /></InLanguage> }
+    // Framed by a CRM page (embed.js): the widget's page alone, without the app's header and sidebar.
+    if window().location().pathname().is_ok_and(|p| p.starts_with("/embed/")) {
+        return view! {
+            <InLanguage>
+                <main id="main" class="embed">
+                    <Routes fallback=NotFound>
+                        <Route path=path!("/embed/contact") view=EmbedContact />
+                    </Routes>
+                </main>
+                <Notices />
+            </InLanguage>
+        }
+        .into_any();
+    }
+    view! { <InLanguage><Shell feed_open newer_version /></InLanguage> }.into_any()
 }
 
 #[component]

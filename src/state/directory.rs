@@ -15,6 +15,8 @@ pub struct Directory {
     /// Who each address belongs to, kept with `people`.
     pub by_address: RwSignal<HashMap<EmailAddress, PersonId>>,
     pub campaigns: RwSignal<HashMap<CampaignId, Campaign>>,
+    /// Every person has been read once (until then, someone not found may only not be read yet).
+    pub loaded: RwSignal<bool>,
 }
 
 impl Directory {
@@ -23,6 +25,7 @@ impl Directory {
             people: RwSignal::new(HashMap::new()),
             by_address: RwSignal::new(HashMap::new()),
             campaigns: RwSignal::new(HashMap::new()),
+            loaded: RwSignal::new(false),
         }
     }
 
@@ -30,6 +33,7 @@ impl Directory {
     pub fn set_people(&self, people: Vec<Person>) {
         self.by_address.set(people.iter().map(|p| (p.email.clone(), p.id)).collect());
         self.people.set(people.into_iter().map(|p| (p.id, p)).collect());
+        self.loaded.set(true);
     }
 
     /// Replaces every campaign (a whole read of the cache).

@@ -2,7 +2,7 @@
 // and a person's click raise one notification each (clicking it opens the email); a machine's open and a
 // scanner's click raise none.
 import { expect, test } from '@playwright/test';
-import { compose, findUrl, header, INBOUND_SECRET, newRep, recipient, signIn, waitForMessages } from './support/app';
+import { compose, findUrl, header, INBOUND_SECRET, newRep, recipient, signIn, typeLink, waitForMessages } from './support/app';
 
 const BROWSER_UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15';
 
@@ -30,11 +30,8 @@ test('a person’s reply and click raise a notification each, a machine’s open
   await expect(page.getByText('blocks notifications')).toHaveCount(0);
 
   const to = recipient('notified');
-  await compose(page, to, 'Pricing for Acme', 'See the pricing page');
-  const editor = page.getByRole('textbox', { name: 'Message' });
-  await editor.press('Control+A');
-  page.once('dialog', (dialog) => dialog.accept('https://acme.example.com/pricing'));
-  await page.getByRole('button', { name: 'Link' }).click();
+  await compose(page, to, 'Pricing for Acme', '');
+  await typeLink(page, 'See the pricing page', 'https://acme.example.com/pricing');
   await page.getByRole('button', { name: 'Send now' }).click();
   const [message] = await waitForMessages((r) => r === to, 1);
   const base = new URL(page.url()).origin;

@@ -28,6 +28,7 @@ done
   --public-url "http://127.0.0.1:$port" \
   --inbound-secret e2e-inbound-secret \
   --machine-window-seconds 0 \
+  --allowed-origins "http://127.0.0.1:${E2E_HOST_PORT:-18090}" \
   --send-backoff-ms 300 \
   --send-attempts 2 &
 endpoint=$!
