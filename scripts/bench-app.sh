@@ -8,9 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 source scripts/serve-app.sh
-[ -f dist/index.html ] && [ -x target/server/endpoint ] || scripts/build.sh
-work=$(mktemp -d)
-trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+bench_workspace
 dist=${DIST:-dist}
 cp -r "$dist" "$work/app"
 rep=bench@seller.example.com

@@ -6,9 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 source scripts/serve-app.sh
-[ -f dist/index.html ] && [ -x target/server/endpoint ] || scripts/build.sh
-work=$(mktemp -d)
-trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+bench_workspace
 serve_app "${DIST:-dist}"
 mkdir -p artifacts
 CHROME_PATH=/usr/bin/chromium npx -y lighthouse@13.5.0 "http://127.0.0.1:$port/" --quiet --output json \

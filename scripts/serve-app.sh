@@ -10,3 +10,11 @@ serve_app() {
   server=$!
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 }
+
+# bench_workspace: builds the release when it is missing, makes $work (a temporary folder), and stops the
+# server and removes $work when the calling script exits.
+bench_workspace() {
+  [ -f dist/index.html ] && [ -x target/server/endpoint ] || scripts/build.sh
+  work=$(mktemp -d)
+  trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+}

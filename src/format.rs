@@ -143,7 +143,11 @@ pub fn parse_input_time(text: &str) -> Option<NaiveTime> {
 }
 
 /// A name as it is compared: accents taken off (the marks of its canonical decomposition) and lower case.
+/// Plain ASCII (most names and every address) is folded here, without asking the browser.
 pub fn folded(name: &str) -> String {
+    if name.is_ascii() {
+        return name.to_ascii_lowercase();
+    }
     let decomposed = String::from(js_sys::JsString::from(name).normalize("NFD"));
     decomposed.chars().filter(|c| !('\u{300}'..='\u{36f}').contains(c)).collect::<String>().to_lowercase()
 }
