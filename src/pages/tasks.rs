@@ -164,12 +164,13 @@ pub fn TasksPage() -> impl IntoView {
         let Some(email_id) = email_id else {
             // `&person=ID`: a new task for that person.
             let person = query.with(|q| q.get("person").and_then(|s| s.parse::<PersonId>().ok()));
-            if let Some(person) =
-                person.and_then(|id| state.directory.people.with_untracked(|p| p.get(&id).cloned()))
-            {
-                draft.person = person.id.to_string();
-                draft.title =
-                    t_string!(i18n, tasks.follow_up_person, who = person.display_name()).to_string();
+            if let Some(id) = person {
+                // The person's name, when their record is read already (right after a reload it may not be).
+                draft.person = id.to_string();
+                let name = state.directory.people.with_untracked(|p| p.get(&id).map(|p| p.display_name()));
+                if let Some(name) = name {
+                    draft.title = t_string!(i18n, tasks.follow_up_person, who = name).to_string();
+                }
             }
             editing.set(Some(draft));
             return;

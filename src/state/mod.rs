@@ -11,6 +11,7 @@ mod directory;
 mod load;
 mod notices;
 pub mod search;
+mod tabs;
 
 pub use directory::Directory;
 pub use load::load;
@@ -169,6 +170,7 @@ impl AppState {
         let api = Api::new(&session.endpoint, &session.token);
         let sync = Sync::new(self.cache(), api, Box::new(SignalListener { state: self }));
         self.sync.set_value(Some(sync.clone()));
+        tabs::listen(self);
         sync.start();
         self.reload_shared();
     }
@@ -179,6 +181,7 @@ impl AppState {
             sync.stop();
         }
         self.sync.set_value(None);
+        tabs::close();
         self.unreadable.set_value(Default::default());
     }
 
@@ -227,6 +230,13 @@ impl AppState {
     /// and the people, campaigns and tasks among the records taken in as they are, nothing else read (an
     /// archived email touches none of them; a person saved is one entry of the map, not 20,000 read again).
     pub fn changed_by(self, records: &[Record]) {
+        self.took(records);
+        tabs::tell(records);
+    }
+
+    /// Takes in `records` another tab (or this one) wrote to the cache: [`AppState::changed_by`] without
+    /// telling anyone.
+    fn took(self, records: &[Record]) {
         self.revision.update(|r| *r += 1);
         self.take_in(records);
         if self.whole_reads.get_value() > 0 {

@@ -1,6 +1,7 @@
 // Accessibility of every screen, with data on it: axe-core (the version pinned in package.json) run on
 // the sign-in screen, every email folder, an email's page, compose, Select and Send, the task board, the
-// task queue, search with results, settings and the sync details, each expected to have no violation.
+// task queue, search with results, the people list, a person's page, the widget's page, settings and the
+// sync details, each expected to have no violation.
 // The email's body is the prospect's HTML in a sandboxed frame where nothing runs: axe checks the frame
 // element, not the letter inside it.
 import { expect, test, type Page } from '@playwright/test';
@@ -150,6 +151,15 @@ test('every screen, with data on it, has no accessibility violation (axe-core)',
   await page.locator('table.people-list').getByRole('link', { name: 'Ana Souza' }).click();
   await expect(page.getByRole('region', { name: 'Engagement' }).locator('li').first()).toBeVisible();
   await noViolations(page, 'a person’s page');
+
+  // The widget's page as a CRM frames it: a contact the rep has, and one they do not.
+  await page.goto(`/embed/contact?email=${encodeURIComponent(ana)}`);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Ana Souza');
+  await noViolations(page, 'the widget');
+  await page.goto(`/embed/contact?email=${encodeURIComponent(recipient('nobody.yet'))}&name=Nina%20Prospect`);
+  await expect(page.getByText('Not in your people yet.')).toBeVisible();
+  await noViolations(page, 'the widget, a contact to create');
+  await page.goto('/emails');
 
   // Settings.
   await page.getByRole('link', { name: 'Settings' }).click();

@@ -1,6 +1,7 @@
 // The widget in a CRM page: examples/crm-host served on another loopback origin frames Command Center for
-// the contact it shows. It shows exactly that contact's emails and tasks, follows the host when it
-// switches contact, sends an email once and completes a task that the app's tab then shows, offers to
+// the contact it shows. It shows exactly that contact's emails and tasks (a task made in the app's tab
+// within 2 s), follows the host when it switches contact, sends an email once and completes a task that
+// the app's tab then shows, offers to
 // create a contact it does not know, keeps the host's styles out, tells the host its height, keeps the
 // rep's session out of the host's reach, and shows nothing on a page of an origin it does not allow.
 import { createServer, type Server } from 'node:http';
@@ -84,6 +85,12 @@ test('the widget in a CRM page follows the contact shown, sends once, completes 
   await expect(frame.locator('.embed-tasks li')).toHaveText([/Call Ana about pricing/]);
   await crm.screenshot({ path: screenshotPath('widget-in-crm'), fullPage: true });
 
+  // A task made in the app's tab shows in the widget within the live feed's 2 s.
+  await page.goto(`/tasks?new=1&person=${anaId}`);
+  await page.getByLabel('Title').fill('Send Ana the case study');
+  await page.getByRole('button', { name: 'Save task' }).click();
+  await expect(frame.locator('.embed-tasks')).toContainText('Send Ana the case study', { timeout: 2_000 });
+
   // It tells the host its height: the frame is as tall as its content, with no scrollbar inside.
   await expect.poll(async () => {
     const inner = await frame.evaluate(() => document.documentElement.scrollHeight);
@@ -118,7 +125,7 @@ test('the widget in a CRM page follows the contact shown, sends once, completes 
 
   // A task done in the widget moves on the app's board.
   await frame.getByRole('button', { name: 'Mark “Call Ana about pricing” as done' }).click();
-  await expect(frame.locator('.embed-tasks li')).toHaveCount(0);
+  await expect(frame.locator('.embed-tasks li')).toHaveCount(1);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tasks' }).click();
   await expect(page.getByRole('region', { name: /^Completed/ })).toContainText('Call Ana about pricing');
 
