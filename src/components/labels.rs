@@ -148,6 +148,11 @@ pub fn verdict(i18n: I18n, verdict: &Verdict) -> String {
     if verdict.human { t_string!(i18n, events.human) } else { t_string!(i18n, events.machine) }.to_string()
 }
 
+/// A timeline's mark for a verdict: who, and why ("machine · a mail provider's image proxy").
+pub fn verdict_mark(i18n: I18n, verdict: &Verdict) -> String {
+    format!("{} · {}", self::verdict(i18n, verdict), verdict_reason(i18n, verdict.reason))
+}
+
 /// An address the rep typed that is not one, said in their language.
 pub fn address_error(i18n: I18n, error: &AddressError) -> String {
     match error {

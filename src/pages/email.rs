@@ -54,9 +54,7 @@ fn timeline(
     }
     let mut bounce_seen = false;
     for event in events {
-        let mark = event.verdict.as_ref().map(|v| {
-            (v.human, format!("{} · {}", labels::verdict(i18n, v), labels::verdict_reason(i18n, v.reason)))
-        });
+        let mark = event.verdict.as_ref().map(|v| (v.human, labels::verdict_mark(i18n, v)));
         let detail = match &event.kind {
             EventKind::Bounced(b) | EventKind::Delayed(b) => {
                 bounce_seen |= matches!(event.kind, EventKind::Bounced(_));

@@ -231,7 +231,7 @@ fn ContactCard(person: Person) -> impl IntoView {
             email.html_body = email
                 .text_body
                 .split("\n\n")
-                .map(|p| format!("<p>{}</p>", html_escape(p).replace('\n', "<br>")))
+                .map(|p| format!("<p>{}</p>", crate::sanitize::escape(p).replace('\n', "<br>")))
                 .collect();
             if let Err(e) = email.validate() {
                 sent.set(Some(labels::email_error(i18n, &e)));
@@ -314,9 +314,4 @@ fn ContactCard(person: Person) -> impl IntoView {
             </form>
         </section>
     }
-}
-
-/// Text as it can go in HTML.
-fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }

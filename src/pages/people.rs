@@ -23,6 +23,11 @@ use crate::storage::EmailRecord;
 /// How many people one page of the list shows.
 pub const PAGE: usize = 50;
 
+/// A person's time zone as the rep reads it ("America/Sao Paulo"), or that it is not known.
+fn zone_name(i18n: leptos_i18n::I18nContext<Locale>, zone: &str) -> String {
+    if zone.is_empty() { t_string!(i18n, people.zone_unknown).to_string() } else { zone.replace('_', " ") }
+}
+
 #[component]
 pub fn PeoplePage() -> impl IntoView {
     let i18n = use_i18n();
@@ -101,13 +106,6 @@ pub fn PeoplePage() -> impl IntoView {
             </th>
         }
     };
-    let zone_name = move |zone: &str| {
-        if zone.is_empty() {
-            t_string!(i18n, people.zone_unknown).to_string()
-        } else {
-            zone.replace('_', " ")
-        }
-    };
 
     view! {
         <section class="people" aria-labelledby="people-title">
@@ -150,7 +148,7 @@ pub fn PeoplePage() -> impl IntoView {
                                         <td>{p.email.to_string()}</td>
                                         <td>{p.company.clone()}</td>
                                         <td>{p.title.clone()}</td>
-                                        <td>{zone_name(&p.time_zone)}</td>
+                                        <td>{zone_name(i18n, &p.time_zone)}</td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>
@@ -235,7 +233,7 @@ pub fn PersonPage() -> impl IntoView {
                     {(!person.title.is_empty()).then(|| view! { <dt>{t_string!(i18n, people.job_title).to_string()}</dt><dd>{person.title.clone()}</dd> })}
                     {(!person.phone.is_empty()).then(|| view! { <dt>{t_string!(i18n, people.phone).to_string()}</dt><dd>{person.phone.clone()}</dd> })}
                     <dt>{t_string!(i18n, people.time_zone).to_string()}</dt>
-                    <dd>{if person.time_zone.is_empty() { t_string!(i18n, people.zone_unknown).to_string() } else { person.time_zone.replace('_', " ") }}</dd>
+                    <dd>{zone_name(i18n, &person.time_zone)}</dd>
                     <dt>{t_string!(i18n, people.local_time).to_string()}</dt><dd>{local_time}</dd>
                 </dl>
                 <div class="actions-bar" role="toolbar" aria-label=t_string!(i18n, list.actions)>
@@ -353,7 +351,7 @@ fn PersonEmails(emails: Vec<EmailRecord>, events: Vec<EngagementEvent>, zone: St
             } else {
                 view! { <ol>{moments.into_iter().map(|(event, subject)| {
                     let at = event.at;
-                    let mark = event.verdict.map(|v| (v.human, format!("{} · {}", labels::verdict(i18n, &v), labels::verdict_reason(i18n, v.reason))));
+                    let mark = event.verdict.map(|v| (v.human, labels::verdict_mark(i18n, &v)));
                     let machine = mark.as_ref().is_some_and(|(human, _)| !human);
                     let email = event.email;
                     view! {
