@@ -15,6 +15,7 @@ endpoint=target/server/endpoint
 [ -x "$endpoint" ] || { echo "api-check: build the endpoint first (scripts/build.sh)" >&2; exit 1; }
 
 "$endpoint" serve --listen "127.0.0.1:$port" --data-dir "$dir/data" --app-dir "$dir/no-app" \
+  --imap-hosts 127.0.0.1 \
   > "$dir/endpoint.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$dir"' EXIT

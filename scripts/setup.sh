@@ -33,6 +33,19 @@ else
   apt-get install -y --no-install-recommends chromium chromium-driver
 fi
 
+step "Dovecot (Debian) for the mailbox tests: the tests start their own, never the system's"
+if [ -x /usr/sbin/dovecot ] && [ -x /usr/bin/doveadm ] && [ -x /usr/lib/dovecot/imap ] && command -v setpriv >/dev/null; then
+  ok "$(/usr/sbin/dovecot --version 2>/dev/null)"
+else
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  apt-get install -y --no-install-recommends dovecot-imapd util-linux
+  # The package may start a system server on ports 143/993: the tests need none.
+  if command -v systemctl >/dev/null && systemctl is-active --quiet dovecot 2>/dev/null; then
+    systemctl disable --now dovecot || true
+  fi
+fi
+
 step "aiosmtpd $AIOSMTPD_VERSION (the real SMTP server the tests start)"
 if python3 -c "import aiosmtpd, sys; sys.exit(aiosmtpd.__version__ != '$AIOSMTPD_VERSION')" 2>/dev/null; then
   ok "aiosmtpd $AIOSMTPD_VERSION"

@@ -236,6 +236,49 @@ pub struct Me {
     pub protocol: u16,
 }
 
+/// A rep's linked mailbox as the endpoint reports it (`GET /mailbox`). The password is never returned.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MailboxLink {
+    /// Where the mailbox is, without its password: `imaps://USER@HOST:PORT`.
+    pub address: String,
+    /// The folder read (INBOX unless the rep chose another).
+    pub folder: String,
+    /// `connecting`, `reading`, `watching` (the server tells of new mail), `polling` (checked every few
+    /// minutes), `wrong_password` (not retried until the password changes or a while passes) or `failing`
+    /// (retried with a growing wait).
+    pub state: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub checked_at: Option<Instant>,
+    /// Messages read since the mailbox was linked.
+    pub messages_read: i64,
+    /// Of those, the replies, bounce reports and complaints about the rep's emails.
+    pub messages_found: i64,
+    /// The last error, in words, even once the link works again.
+    pub last_error: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub error_at: Option<Instant>,
+}
+
+/// Links a mailbox or changes the link (`PUT /mailbox`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LinkMailbox {
+    /// `imaps://USER@HOST[:PORT]` (`imap://` only for a server on the endpoint's own machine).
+    #[cfg_attr(feature = "openapi", schema(max_length = 512))]
+    pub address: String,
+    /// The mailbox's password (an app password for Gmail or Microsoft 365). Leave it out to keep the
+    /// stored one when only the folder changes.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 1024))]
+    pub password: Option<String>,
+    /// The folder to read; INBOX when left out.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 256))]
+    pub folder: Option<String>,
+}
+
 /// A position in a user's change feed: everything up to and including this sequence number has been seen.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

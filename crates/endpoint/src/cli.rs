@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use crate::demo;
 use crate::extract::token_hash;
 use crate::http::{self, AppState};
+use crate::mailbox::{self, ImapAddress, MailboxSettings, Sealer};
 use crate::mailer::Transport;
 use crate::scheduler::{Scheduler, SendSettings};
 use crate::server;
@@ -42,6 +43,9 @@ pub enum Command {
     /// Manage users and their bearer tokens.
     #[command(subcommand)]
     User(UserCommand),
+    /// Link a rep's own mailbox (read over IMAP for replies, bounces and complaints), list or remove links.
+    #[command(subcommand)]
+    Mailbox(MailboxCommand),
     /// Read one raw RFC 5322 message (a file, or `-` for standard input) and print what it is, as JSON.
     Classify {
         /// The message file, or `-` for standard input.
@@ -75,6 +79,53 @@ pub enum UserCommand {
         #[arg(long, env = "CC_DATA_DIR", default_value = "./data")]
         data_dir: PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailboxCommand {
+    /// Link (or re-link) USER's mailbox. The password comes from --password-file, the environment variable
+    /// --password-env names, or a prompt; never from the command line. A running endpoint picks the new
+    /// link up within a minute.
+    Add {
+        /// The rep (a user of the endpoint).
+        user: String,
+        /// `imaps://NAME@HOST[:PORT]` (`imap://` only for a server on this machine).
+        #[arg(long)]
+        imap_url: String,
+        /// The folder to read.
+        #[arg(long, default_value = "INBOX")]
+        folder: String,
+        /// A file whose first line is the password.
+        #[arg(long, conflicts_with = "password_env")]
+        password_file: Option<PathBuf>,
+        /// The name of an environment variable that holds the password.
+        #[arg(long)]
+        password_env: Option<String>,
+        #[command(flatten)]
+        key: MailboxKey,
+    },
+    /// List linked mailboxes and how reading each goes.
+    List {
+        #[arg(long, env = "CC_DATA_DIR", default_value = "./data")]
+        data_dir: PathBuf,
+    },
+    /// Remove USER's link and forget the password.
+    Remove {
+        user: String,
+        #[arg(long, env = "CC_DATA_DIR", default_value = "./data")]
+        data_dir: PathBuf,
+    },
+}
+
+/// Where mailbox passwords' key is.
+#[derive(Clone, Debug, Args)]
+pub struct MailboxKey {
+    #[arg(long, env = "CC_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// The key that seals mailbox passwords (64 hexadecimal digits); default DATA_DIR/mailbox.key,
+    /// created on first use.
+    #[arg(long, env = "CC_MAILBOX_KEY_FILE")]
+    pub mailbox_key_file: Option<PathBuf>,
 }
 
 /// Not `Debug`: it holds the SMTP URL (with its password) and the inbound secret.
@@ -127,6 +178,29 @@ pub struct ServeArgs {
     /// progress.
     #[arg(long, env = "CC_STOP_GRACE_SECONDS", default_value_t = 10)]
     pub stop_grace_seconds: u64,
+    /// The key that seals reps' mailbox passwords (64 hexadecimal digits); default DATA_DIR/mailbox.key,
+    /// created on first use.
+    #[arg(long, env = "CC_MAILBOX_KEY_FILE")]
+    pub mailbox_key_file: Option<PathBuf>,
+    /// IMAP servers reps' mailboxes may be on, comma-separated. Without a list, any server whose
+    /// addresses are public (never this machine or a private network).
+    #[arg(long, env = "CC_IMAP_HOSTS", value_delimiter = ',')]
+    pub imap_hosts: Vec<String>,
+    /// Seconds between checks of a mailbox whose server does not offer IDLE.
+    #[arg(long, env = "CC_IMAP_POLL_SECONDS", default_value_t = 60)]
+    pub imap_poll_seconds: u64,
+    /// Poll every mailbox instead of using IDLE.
+    #[arg(long, env = "CC_IMAP_NO_IDLE")]
+    pub imap_no_idle: bool,
+    /// The longest wait between two attempts to reach a mailbox after an error.
+    #[arg(long, env = "CC_IMAP_BACKOFF_MAX_SECONDS", default_value_t = 300)]
+    pub imap_backoff_max_seconds: u64,
+    /// Seconds before a password the server refused is tried again (a new one is tried at once).
+    #[arg(long, env = "CC_IMAP_LOGIN_RETRY_SECONDS", default_value_t = 900)]
+    pub imap_login_retry_seconds: u64,
+    /// Days of mail read when a mailbox is linked (or renumbered by its server).
+    #[arg(long, env = "CC_IMAP_LOOKBACK_DAYS", default_value_t = 30)]
+    pub imap_lookback_days: u32,
 }
 
 /// `endpoint demo`: the serve settings, the demo rep, and whether engagement keeps arriving.
@@ -154,6 +228,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             demo(args).await
         }
         Command::User(command) => user(command).await,
+        Command::Mailbox(command) => mailbox(command).await,
         Command::Classify { file } => classify(&file),
     }
 }
@@ -220,6 +295,65 @@ async fn user(command: UserCommand) -> anyhow::Result<()> {
     }
 }
 
+async fn mailbox(command: MailboxCommand) -> anyhow::Result<()> {
+    match command {
+        MailboxCommand::Add { user, imap_url, folder, password_file, password_env, key } => {
+            let address = ImapAddress::parse(&imap_url).map_err(|e| anyhow::anyhow!("--imap-url: {e}"))?;
+            let store = Store::open(&key.data_dir).await?;
+            let owner = store.user_by_email(user.trim()).await?.with_context(|| format!("no user {user}"))?;
+            let password = match (password_file, password_env) {
+                (Some(file), _) => std::fs::read_to_string(&file)
+                    .with_context(|| format!("reading {}", file.display()))?
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+                (None, Some(name)) => std::env::var(&name)
+                    .with_context(|| format!("the environment variable {name} is not set"))?,
+                (None, None) => rpassword::prompt_password(format!("Password for {address}: "))
+                    .context("reading the password (or give --password-file / --password-env)")?,
+            };
+            if password.is_empty() {
+                anyhow::bail!("the password is empty");
+            }
+            let sealer = Sealer::load_or_create(&key.data_dir, key.mailbox_key_file.as_deref())?;
+            let folder = address.folder.clone().unwrap_or(folder);
+            let sealed = sealer.seal(owner.0, &password)?;
+            store.link_mailbox(owner, &address.to_string(), &folder, &sealed, chrono::Utc::now()).await?;
+            println!("linked {address} ({folder}) to {user}");
+            Ok(())
+        }
+        MailboxCommand::List { data_dir } => {
+            let store = Store::open(&data_dir).await?;
+            let users = store.list_users().await?;
+            for row in store.mailboxes().await? {
+                let email =
+                    users.iter().find(|u| u.id == row.user.0).map(|u| u.email.as_str()).unwrap_or("?");
+                let link = crate::http::mailbox::link_of(row);
+                println!(
+                    "{email}\t{}\t{}\t{}\tread {}\tfound {}\t{}",
+                    link.address,
+                    link.folder,
+                    link.state,
+                    link.messages_read,
+                    link.messages_found,
+                    link.last_error.unwrap_or_default()
+                );
+            }
+            Ok(())
+        }
+        MailboxCommand::Remove { user, data_dir } => {
+            let store = Store::open(&data_dir).await?;
+            let owner = store.user_by_email(user.trim()).await?.with_context(|| format!("no user {user}"))?;
+            if !store.unlink_mailbox(owner).await? {
+                anyhow::bail!("{user} has no mailbox linked");
+            }
+            println!("removed {user}'s mailbox");
+            Ok(())
+        }
+    }
+}
+
 /// A new bearer token: `cc_` and 32 random bytes.
 fn new_token() -> anyhow::Result<String> {
     let mut secret = [0u8; 32];
@@ -276,6 +410,23 @@ fn classifier_of(args: &ServeArgs) -> ClassifierSettings {
     classifier
 }
 
+fn mailbox_settings(args: &ServeArgs) -> MailboxSettings {
+    MailboxSettings {
+        poll_interval: Duration::from_secs(args.imap_poll_seconds.max(1)),
+        idle: !args.imap_no_idle,
+        backoff_max: Duration::from_secs(args.imap_backoff_max_seconds.max(1)),
+        login_retry: Duration::from_secs(args.imap_login_retry_seconds.max(1)),
+        lookback_days: args.imap_lookback_days,
+        allowed_hosts: args
+            .imap_hosts
+            .iter()
+            .map(|h| h.trim().to_ascii_lowercase())
+            .filter(|h| !h.is_empty())
+            .collect(),
+        ..MailboxSettings::default()
+    }
+}
+
 /// Serves; `live`: emails that get a view or click at each interval (the demo's live engagement).
 async fn serve(args: ServeArgs, live: Option<(Vec<domain::EmailId>, Duration)>) -> anyhow::Result<()> {
     let store = Store::open(&args.data_dir)
@@ -306,6 +457,9 @@ async fn serve(args: ServeArgs, live: Option<(Vec<domain::EmailId>, Duration)>) 
 
     let stop = CancellationToken::new();
     state.stopping = stop.clone();
+    let sealer = Sealer::load_or_create(&args.data_dir, args.mailbox_key_file.as_deref())
+        .context("loading the mailbox key")?;
+    state.mailboxes = Some(mailbox::start(&state, sealer, mailbox_settings(&args), stop.clone()));
     let grace = Duration::from_secs(args.stop_grace_seconds);
     let settings = SendSettings {
         per_user_rate: args.send_rate,

@@ -13,6 +13,8 @@ pub mod extract;
 pub mod feed;
 pub mod http;
 pub mod inbound_http;
+pub mod inbound_mail;
+pub mod mailbox;
 pub mod mailer;
 pub mod policy;
 pub mod recorder;

@@ -7,7 +7,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::{Api, Endpoint, INBOUND_SECRET, SmtpServer, draft_json, find_url, header};
+use support::{Api, Endpoint, SmtpServer, changes, draft_json, find_url, header, post_inbound};
 
 fn setup() -> (tempfile::TempDir, SmtpServer, Endpoint, Api) {
     let dir = tempfile::tempdir().unwrap();
@@ -251,18 +251,6 @@ async fn without_smtp_messages_go_to_the_outbox_as_eml_files() {
     assert!(raw.contains("Subject: To the outbox"));
 }
 
-async fn changes(api: &Api) -> Vec<Value> {
-    let (mut all, mut since) = (Vec::new(), "0".to_string());
-    loop {
-        let page: Value = api.get(&format!("/changes?since={since}&limit=1000")).await.json().await.unwrap();
-        all.extend(page["changes"].as_array().unwrap().iter().cloned());
-        since = page["next"].to_string();
-        if page["has_more"] != true {
-            return all;
-        }
-    }
-}
-
 /// The event records in the feed once there are `count` of them (tracking hits are written just after
 /// the request is answered).
 async fn wait_events(api: &Api, count: usize) -> Vec<Value> {
@@ -367,20 +355,6 @@ async fn one_click_unsubscribe_is_a_post_and_suppresses_the_recipient() {
     let third = api.send("ana@acme.example.com", "Gone").await;
     let email = api.wait_status(&third, "failed").await;
     assert!(email["status_reason"].as_str().unwrap().contains("unsubscribed"));
-}
-
-async fn post_inbound(api: &Api, raw: &str) -> Value {
-    let res = api
-        .http
-        .post(format!("{}/api/v1/inbound", api.base))
-        .bearer_auth(INBOUND_SECRET)
-        .header("content-type", "message/rfc822")
-        .body(raw.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "inbound");
-    res.json().await.unwrap()
 }
 
 fn dsn(id: &str, action: &str, status: &str, diagnostic: &str) -> String {

@@ -29,6 +29,7 @@ done
   --inbound-secret e2e-inbound-secret \
   --machine-window-seconds 0 \
   --allowed-origins "http://127.0.0.1:${E2E_HOST_PORT:-18090}" \
+  --imap-hosts 127.0.0.1 \
   --send-backoff-ms 300 \
   --send-attempts 2 &
 endpoint=$!

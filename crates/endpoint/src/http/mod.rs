@@ -39,6 +39,7 @@ use crate::tracking::TrackingKeys;
 
 mod app_files;
 mod emails;
+pub mod mailbox;
 mod me;
 mod mutations;
 mod records;
@@ -65,6 +66,8 @@ pub struct AppState {
     pub recorder: Recorder,
     /// Cancelled when the endpoint stops: open event streams end.
     pub stopping: CancellationToken,
+    /// Linking reps' mailboxes; absent where no reader runs.
+    pub mailboxes: Option<crate::mailbox::Desk>,
 }
 
 impl AppState {
@@ -91,6 +94,7 @@ impl AppState {
             allowed_origins: Vec::new(),
             recorder,
             stopping: CancellationToken::new(),
+            mailboxes: None,
         }
     }
 
@@ -151,7 +155,7 @@ const API_COMPRESSION_LEVEL: i32 = 4;
 /// route the other lacks.
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let mut api = OpenApiRouter::with_openapi(ApiDoc::openapi());
-    for routes in [emails::routes, records::routes, sync::routes, me::routes] {
+    for routes in [emails::routes, records::routes, sync::routes, me::routes, mailbox::routes] {
         api = routes(api);
     }
     api.routes(routes!(crate::inbound_http::inbound)).split_for_parts()
@@ -175,6 +179,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         (name = "records", description = "People, campaigns, tasks and saved searches"),
         (name = "sync", description = "The outbox push and the change feed"),
         (name = "inbound", description = "Raw mail from the mail server"),
+        (name = "mailbox", description = "The rep's own mailbox, read for replies, bounces and complaints"),
     )
 )]
 struct ApiDoc;

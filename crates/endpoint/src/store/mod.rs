@@ -25,12 +25,14 @@ mod emails;
 mod events;
 mod idempotency;
 mod kept_inbound;
+mod mailboxes;
 mod message_ids;
 mod records;
 mod suppressions;
 mod users;
 
 pub use kept_inbound::KeptInbound;
+pub use mailboxes::{Cursor, MailboxRow};
 pub use records::{WRITE_CHUNK, Write};
 pub use users::UserRow;
 

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod dovecot;
+
 use serde_json::{Value, json};
 
 /// A free loopback port (bound and released; the race with another process is acceptable in tests).
@@ -327,6 +329,34 @@ impl Api {
         let res = self.post(&format!("/emails/{id}/send"), None).await;
         assert_eq!(res.status(), 200, "send: {}", res.text().await.unwrap());
         id
+    }
+}
+
+/// Posts a raw message to the mail server's hook, as the mail server does, and returns the answer.
+pub async fn post_inbound(api: &Api, raw: &str) -> Value {
+    let res = api
+        .http
+        .post(format!("{}/api/v1/inbound", api.base))
+        .bearer_auth(INBOUND_SECRET)
+        .header("content-type", "message/rfc822")
+        .body(raw.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "inbound");
+    res.json().await.unwrap()
+}
+
+/// Every change in the user's feed, oldest first.
+pub async fn changes(api: &Api) -> Vec<Value> {
+    let (mut all, mut since) = (Vec::new(), "0".to_string());
+    loop {
+        let page: Value = api.get(&format!("/changes?since={since}&limit=1000")).await.json().await.unwrap();
+        all.extend(page["changes"].as_array().unwrap().iter().cloned());
+        since = page["next"].to_string();
+        if page["has_more"] != true {
+            return all;
+        }
     }
 }
 
