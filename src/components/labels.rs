@@ -105,7 +105,7 @@ pub fn event(i18n: I18n, kind: &EventKind) -> String {
     match kind {
         EventKind::Viewed => t_string!(i18n, events.viewed).to_string(),
         EventKind::Clicked { url } => t_string!(i18n, events.clicked, url = url.clone()).to_string(),
-        EventKind::Replied => t_string!(i18n, events.replied).to_string(),
+        EventKind::Replied { .. } => t_string!(i18n, events.replied).to_string(),
         EventKind::AutoReplied => t_string!(i18n, events.auto_replied).to_string(),
         EventKind::Bounced(bounce) => {
             t_string!(i18n, events.bounced, reason = bounce_reason(i18n, bounce.reason)).to_string()

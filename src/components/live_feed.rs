@@ -86,7 +86,7 @@ pub fn LiveFeed() -> impl IntoView {
                         let what = labels::event(i18n, &item.event.kind);
                         let verdict = item.event.verdict;
                         let link = format!("/email/{}", item.event.email);
-                        let reply = matches!(item.event.kind, EventKind::Replied);
+                        let reply = matches!(item.event.kind, EventKind::Replied { .. });
                         view! {
                             <li class=kind_class class:fresh=fresh class:machine=machine class:reply=reply>
                                 {match item.person {

@@ -13,5 +13,6 @@ pub mod labels;
 pub mod live_feed;
 pub mod notices;
 pub mod pager;
+pub mod reply;
 pub mod saved_searches;
 pub mod sync_badge;

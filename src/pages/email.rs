@@ -10,6 +10,7 @@ use crate::components::body_frame::BodyFrame;
 use crate::components::email_list::due_status;
 use crate::components::follow_up::FollowUpButton;
 use crate::components::labels;
+use crate::components::reply::ReplyBody;
 use crate::i18n::*;
 use crate::pages::emails::run_action;
 use crate::state::use_app;
@@ -202,6 +203,7 @@ pub fn EmailPage() -> impl IntoView {
                                                     <time datetime=at.to_rfc3339()>{move || when(at)}</time>
                                                     <span class="what">{m.what}</span>
                                                     {m.mark.map(|(human, text)| view! { <span class="mark" class:human=human>{text}</span> })}
+                                                    {m.event.clone().map(|e| view! { <ReplyBody event=e /> })}
                                                     {m.event.map(|e| view! { <FollowUpButton event=e /> })}
                                                     {m.detail.map(|d| view! { <span class="detail">{d}</span> })}
                                                 </li>

@@ -5,6 +5,7 @@ mod compose;
 pub mod email;
 pub mod emails;
 mod embed;
+mod mailbox_link;
 mod not_found;
 mod people;
 mod queue;

@@ -15,6 +15,7 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use crate::components::follow_up::FollowUpButton;
 use crate::components::labels;
 use crate::components::pager::Pager;
+use crate::components::reply::ReplyBody;
 use crate::format::{date, date_time, folded};
 use crate::i18n::*;
 use crate::state::use_app;
@@ -360,6 +361,7 @@ fn PersonEmails(emails: Vec<EmailRecord>, events: Vec<EngagementEvent>, zone: St
                             <span class="what">{crate::pages::email::as_heading(labels::event(i18n, &event.kind))}</span>
                             <a class="detail" href=format!("/email/{email}")>{t_string!(i18n, people.on_email, subject = subject).to_string()}</a>
                             {mark.map(|(human, text)| view! { <span class="mark" class:human=human>{text}</span> })}
+                            <ReplyBody event=event.clone() />
                             <FollowUpButton event=event />
                         </li>
                     }

@@ -1,5 +1,5 @@
 //! Settings: the language and time zone of the app on this device, desktop notifications (a switch per
-//! kind), who is signed in, a new token when the endpoint stops taking this one (the changes waiting stay
+//! kind), the rep's own mailbox ([`MailboxSettings`]), who is signed in, a new token when the endpoint stops taking this one (the changes waiting stay
 //! and go with it), and sign-out (which clears this user's local cache, after saying what has not reached
 //! the endpoint yet).
 
@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use crate::components::field::ZoneOptions;
 use crate::i18n::*;
+use crate::pages::mailbox_link::MailboxSettings;
 use crate::state::use_app;
 use crate::storage::{Session, Settings, Write, meta};
 use crate::sync::{Api, ApiError};
@@ -155,6 +156,7 @@ pub fn SettingsPage() -> impl IntoView {
                     on:change=switch(|s, on| s.notify_tasks = on) />{t_string!(i18n, settings.notify_tasks).to_string()}</label>
                 {move || blocked().map(|words| view! { <p class="note" role="status">{words}</p> })}
             </fieldset>
+            <MailboxSettings />
             <h2>{t_string!(i18n, settings.account).to_string()}</h2>
             <p>{move || state.session.with(|s| s.as_ref().map(|s| t_string!(i18n, settings.signed_in_as, email = s.email.clone(), endpoint = s.endpoint.clone()).to_string()))}</p>
             <Show when=move || state.status.with(|s| s.unauthorized)>

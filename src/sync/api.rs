@@ -3,7 +3,7 @@
 //! Error answers are decoded into the protocol's [`ErrorBody`]; a request that never got an answer is a
 //! [`ApiError::Network`], which the sync engine retries.
 
-use domain::sync::{ChangePage, Cursor, ErrorBody, Me, PushRequest, PushResponse};
+use domain::sync::{ChangePage, Cursor, ErrorBody, LinkMailbox, MailboxLink, Me, PushRequest, PushResponse};
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 
@@ -96,6 +96,44 @@ impl Api {
             .await
             .map_err(network)?;
         decode(response).await
+    }
+
+    /// The rep's linked mailbox and how reading it goes; `None` when none is linked.
+    pub async fn mailbox(&self) -> Result<Option<MailboxLink>, ApiError> {
+        let response = Request::get(&self.url("/mailbox"))
+            .header("Authorization", &self.authorization())
+            .send()
+            .await
+            .map_err(network)?;
+        if response.status() == 404 {
+            return Ok(None);
+        }
+        decode(response).await.map(Some)
+    }
+
+    /// Links the rep's mailbox (or changes the link).
+    pub async fn link_mailbox(&self, link: &LinkMailbox) -> Result<MailboxLink, ApiError> {
+        let response = Request::put(&self.url("/mailbox"))
+            .header("Authorization", &self.authorization())
+            .json(link)
+            .map_err(|e| ApiError::Unreadable(e.to_string()))?
+            .send()
+            .await
+            .map_err(network)?;
+        decode(response).await
+    }
+
+    /// Removes the link and the stored password.
+    pub async fn unlink_mailbox(&self) -> Result<(), ApiError> {
+        let response = Request::delete(&self.url("/mailbox"))
+            .header("Authorization", &self.authorization())
+            .send()
+            .await
+            .map_err(network)?;
+        match response.status() {
+            204 | 404 => Ok(()),
+            _ => decode::<serde_json::Value>(response).await.map(|_| ()),
+        }
     }
 
     /// One page of the change feed after `since`.

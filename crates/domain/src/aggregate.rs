@@ -167,7 +167,7 @@ impl EmailEngagement {
         match event.kind {
             EventKind::Viewed => self.views_raw = self.views_raw.saturating_add(1),
             EventKind::Clicked { .. } => self.clicks_raw = self.clicks_raw.saturating_add(1),
-            EventKind::Replied => {
+            EventKind::Replied { .. } => {
                 self.replies = self.replies.saturating_add(1);
                 self.touch(event.at);
             }
@@ -290,7 +290,7 @@ mod tests {
             mpp,
             view(3, after(30 * MINUTE)),
             click(4, "https://seller.com/0", after(31 * MINUTE)),
-            event(5, EventKind::Replied, after(90 * MINUTE)),
+            event(5, EventKind::Replied { text: None }, after(90 * MINUTE)),
             event(6, EventKind::AutoReplied, after(95 * MINUTE)),
             event(7, EventKind::Complained { feedback_type: "abuse".into() }, after(99 * MINUTE)),
         ];
@@ -346,7 +346,7 @@ mod tests {
             view(1, after(30 * MINUTE)),
             view(2, after(60 * MINUTE)),
             click(3, "https://seller.com/0", after(61 * MINUTE)),
-            event(4, EventKind::Replied, after(2 * 60 * MINUTE)),
+            event(4, EventKind::Replied { text: None }, after(2 * 60 * MINUTE)),
         ];
         let (totals, verdicts) = EmailEngagement::compute(&settings(), &email, &events);
         assert_eq!((totals.views_raw, totals.clicks_raw, totals.replies), (1, 0, 0));
@@ -500,7 +500,7 @@ mod properties {
         prop_oneof![
             4 => Just(EventKind::Viewed),
             6 => (0u32..4).prop_map(|i| EventKind::Clicked { url: format!("https://seller.com/{i}") }),
-            1 => Just(EventKind::Replied),
+            1 => Just(EventKind::Replied { text: None }),
             1 => Just(EventKind::AutoReplied),
             1 => Just(EventKind::Complained { feedback_type: "abuse".into() }),
         ]

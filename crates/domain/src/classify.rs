@@ -984,7 +984,7 @@ pub(crate) mod tests {
             diagnostic: String::new(),
         };
         for kind in [
-            EventKind::Replied,
+            EventKind::Replied { text: None },
             EventKind::AutoReplied,
             EventKind::Bounced(bounce.clone()),
             EventKind::Delayed(bounce),

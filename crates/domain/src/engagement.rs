@@ -40,8 +40,12 @@ pub enum EventKind {
     Viewed,
     /// A tracked link was followed.
     Clicked { url: String },
-    /// A reply naming one of our Message-IDs arrived.
-    Replied,
+    /// A reply naming one of our Message-IDs arrived; `text` is what the person wrote (plain text, the
+    /// quoted history folded away), when it was read from the message.
+    Replied {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
+    },
     /// An automatic answer (RFC 3834, vacation notice) arrived: recorded, but not a reply.
     AutoReplied,
     /// Delivery failed for good (SMTP 5xx at send time, or a DSN with `Action: failed`).
@@ -58,7 +62,7 @@ impl EventKind {
         match self {
             EventKind::Viewed => "viewed",
             EventKind::Clicked { .. } => "clicked",
-            EventKind::Replied => "replied",
+            EventKind::Replied { .. } => "replied",
             EventKind::AutoReplied => "auto_replied",
             EventKind::Bounced(_) => "bounced",
             EventKind::Delayed(_) => "delayed",
@@ -78,6 +82,7 @@ struct EventKindFields {
     smtp_code: Option<u16>,
     reason: Option<BounceReason>,
     diagnostic: Option<String>,
+    text: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -107,7 +112,7 @@ impl TryFrom<EventKindFields> for EventKind {
         Ok(match f.name {
             EventKindName::Viewed => EventKind::Viewed,
             EventKindName::Clicked => EventKind::Clicked { url: required(f.url, "url")? },
-            EventKindName::Replied => EventKind::Replied,
+            EventKindName::Replied => EventKind::Replied { text: f.text },
             EventKindName::AutoReplied => EventKind::AutoReplied,
             EventKindName::Bounced => EventKind::Bounced(bounce(f)?),
             EventKindName::Delayed => EventKind::Delayed(bounce(f)?),

@@ -45,7 +45,7 @@ pub fn news(events: &[EngagementEvent], switches: Switches, now: Instant) -> Vec
         .iter()
         .filter(|e| now - e.at <= RECENT)
         .filter_map(|e| match &e.kind {
-            EventKind::Replied if switches.replies => Some((e, News::Replied)),
+            EventKind::Replied { .. } if switches.replies => Some((e, News::Replied)),
             EventKind::Clicked { .. } if switches.clicks && e.verdict.is_some_and(|v| v.human) => {
                 Some((e, News::Clicked))
             }
@@ -111,12 +111,12 @@ mod tests {
     fn a_persons_reply_and_click_are_news_a_machines_click_an_auto_reply_a_view_and_old_news_are_not() {
         let click = || EventKind::Clicked { url: "https://acme.example/pricing".into() };
         let events = vec![
-            event(1, EventKind::Replied, None, 30),
+            event(1, EventKind::Replied { text: None }, None, 30),
             event(2, click(), Some(true), 30),
             event(3, click(), Some(false), 30),
             event(4, EventKind::AutoReplied, None, 30),
             event(5, EventKind::Viewed, Some(true), 30),
-            event(6, EventKind::Replied, None, 10),
+            event(6, EventKind::Replied { text: None }, None, 10),
         ];
         let all = Switches { replies: true, clicks: true, tasks: true };
         let ids = |news: Vec<(&EngagementEvent, News)>| {

@@ -173,8 +173,8 @@ impl Email {
 
     /// What a reply does: a Replied event (an automatic one, RFC 3834 or a vacation notice, is recorded as
     /// such and never counts as a reply). The email itself does not change.
-    pub fn apply_reply(&self, automatic: bool) -> Effects {
-        let kind = if automatic { EventKind::AutoReplied } else { EventKind::Replied };
+    pub fn apply_reply(&self, automatic: bool, text: Option<String>) -> Effects {
+        let kind = if automatic { EventKind::AutoReplied } else { EventKind::Replied { text } };
         Effects { events: vec![(self.recipient.clone(), kind)], ..Effects::default() }
     }
 
@@ -357,9 +357,15 @@ mod tests {
     #[test]
     fn a_reply_is_an_event_and_an_automatic_one_is_not_a_reply() {
         let email = sent();
-        assert_eq!(email.apply_reply(false).events, vec![(address("ana@acme.com"), EventKind::Replied)]);
-        assert_eq!(email.apply_reply(true).events, vec![(address("ana@acme.com"), EventKind::AutoReplied)]);
-        assert!(!email.apply_reply(false).changed);
+        assert_eq!(
+            email.apply_reply(false, None).events,
+            vec![(address("ana@acme.com"), EventKind::Replied { text: None })]
+        );
+        assert_eq!(
+            email.apply_reply(true, None).events,
+            vec![(address("ana@acme.com"), EventKind::AutoReplied)]
+        );
+        assert!(!email.apply_reply(false, None).changed);
     }
 
     #[test]

@@ -1125,7 +1125,7 @@ mod tests {
             Record::Event { event: event(4, EventKind::Delayed(bounce)) },
             Record::Event { event: event(5, EventKind::Complained { feedback_type: "abuse".into() }) },
             Record::Event { event: event(6, EventKind::AutoReplied) },
-            Record::Event { event: event(7, EventKind::Replied) },
+            Record::Event { event: event(7, EventKind::Replied { text: None }) },
             Record::Engagement {
                 email: id,
                 engagement: EmailEngagement { views_raw: 2, ..Default::default() },

@@ -507,7 +507,15 @@ fn file(dice: &mut Dice, email: &mut Email, now: Instant, i: usize) -> (Vec<Enga
         }
         if dice.chance(0.12) {
             at += dice.seconds(600, 86_400);
-            events.push(event(dice, email, recipient.clone(), at, EventKind::Replied, None, None));
+            events.push(event(
+                dice,
+                email,
+                recipient.clone(),
+                at,
+                EventKind::Replied { text: None },
+                None,
+                None,
+            ));
         } else if dice.chance(0.03) {
             at += dice.seconds(5, 60);
             events.push(event(dice, email, recipient.clone(), at, EventKind::AutoReplied, None, None));

@@ -152,7 +152,9 @@ async fn apply(
     let effects = match c.kind {
         MailKind::Bounce => email.apply_bounce_report(now, &reported(c), c.evidence.as_deref()),
         MailKind::Complaint => email.apply_complaint(now, c.feedback_type.as_deref().unwrap_or("abuse")),
-        MailKind::Reply | MailKind::AutoReply => email.apply_reply(c.kind == MailKind::AutoReply),
+        MailKind::Reply | MailKind::AutoReply => {
+            email.apply_reply(c.kind == MailKind::AutoReply, c.reply_text.clone())
+        }
         MailKind::Other => return Ok(None),
     };
     engagement::apply(tx, &state.classifier, &email, effects, now).await

@@ -168,6 +168,14 @@ async fn replies_bounces_and_complaints_in_the_mailbox_reach_their_emails_and_th
         .find(|c| c["record"]["type"] == "engagement" && c["record"]["email"] == asked.as_str())
         .unwrap();
     assert_eq!(engagement["record"]["engagement"]["replies"], 1, "the auto-reply is not a reply");
+    let event = totals
+        .iter()
+        .find(|c| c["record"]["type"] == "event" && c["record"]["event"]["kind"]["type"] == "replied")
+        .unwrap();
+    assert_eq!(
+        event["record"]["event"]["kind"]["text"], "Yes, Thursday works for me.",
+        "the quoted history is folded away"
+    );
 
     w.dovecot.deliver(REP, &dsn(&bounced, "gone@acme.example.com"));
     w.dovecot.deliver(REP, &arf(&complained, "angry@acme.example.com"));

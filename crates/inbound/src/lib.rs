@@ -33,6 +33,7 @@ mod fields;
 mod legacy;
 mod mail;
 mod reasons;
+pub mod reply_text;
 pub mod verp;
 
 use domain::engagement::{Bounce, BounceReason, EventKind};
@@ -222,6 +223,10 @@ pub struct Classification {
     /// What decided the kind, for an operator reading the output (e.g. `Auto-Submitted: auto-replied`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<String>,
+    /// For a reply: what the person wrote, the quoted history folded away (plain text, at most
+    /// [`reply_text::MAX_REPLY_CHARS`] characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_text: Option<String>,
     /// Why the message could not be read at all (then `kind` is `other`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unreadable: Option<String>,
@@ -242,6 +247,7 @@ impl Classification {
             from: None,
             message_id: None,
             evidence: None,
+            reply_text: None,
             unreadable: None,
         }
     }
@@ -343,6 +349,7 @@ pub fn try_classify(raw: &[u8]) -> Result<Classification, Unreadable> {
         found.kind = Kind::Reply;
         let header = if found.in_reply_to.is_empty() { "References" } else { "In-Reply-To" };
         found.evidence = Some(format!("{header} names a Message-ID"));
+        found.reply_text = Some(reply_text::new_text(&mail::human_text(&message))).filter(|t| !t.is_empty());
     }
     Ok(found)
 }

@@ -47,7 +47,7 @@ impl FollowUpSuggestion {
             EventKind::Clicked { url } => {
                 (TaskType::Call, Priority::High, FollowUpReason::Clicked, Some(url.clone()))
             }
-            EventKind::Replied => (TaskType::Email, Priority::High, FollowUpReason::Replied, None),
+            EventKind::Replied { .. } => (TaskType::Email, Priority::High, FollowUpReason::Replied, None),
             EventKind::Viewed => (TaskType::Email, Priority::Normal, FollowUpReason::Viewed, None),
             EventKind::AutoReplied
             | EventKind::Bounced(_)
@@ -167,7 +167,8 @@ mod tests {
         let viewed = FollowUpSuggestion::from_event(&event(EventKind::Viewed), None).unwrap();
         assert_eq!((viewed.task_type, viewed.priority), (TaskType::Email, Priority::Normal));
         assert_eq!(viewed.default_title("Bo Li"), "Email Bo Li: viewed the email");
-        let replied = FollowUpSuggestion::from_event(&event(EventKind::Replied), None).unwrap();
+        let replied =
+            FollowUpSuggestion::from_event(&event(EventKind::Replied { text: None }), None).unwrap();
         assert_eq!((replied.reason, replied.priority), (FollowUpReason::Replied, Priority::High));
         assert_eq!(FollowUpSuggestion::from_event(&event(EventKind::AutoReplied), None), None);
         let complaint = EventKind::Complained { feedback_type: "abuse".into() };
