@@ -37,11 +37,24 @@ pub struct Taken {
     pub again: bool,
 }
 
+/// One message read: what it is and the key it is known by.
+pub struct Read {
+    raw: Bytes,
+    classification: Classification,
+    message_id: String,
+}
+
 /// Reads one raw message, applies it to the email it is about and keeps it, all in one transaction.
 pub async fn take(state: &AppState, raw: Bytes, source: Source) -> Result<Taken, StoreError> {
-    // Reading a message is pure CPU work that can take a while for a large one: off the async threads.
-    let read = raw.clone();
-    let classification = tokio::task::spawn_blocking(move || inbound::classify(&read))
+    let read = read(raw).await?;
+    apply_read(state, read, source).await
+}
+
+/// Reads a message (pure CPU work that can take a while for a large one: off the async threads, so
+/// several can be read at once).
+pub async fn read(raw: Bytes) -> Result<Read, StoreError> {
+    let bytes = raw.clone();
+    let classification = tokio::task::spawn_blocking(move || inbound::classify(&bytes))
         .await
         .map_err(|e| StoreError::Corrupt(format!("reading an inbound message: {e}")))?;
     let message_id = match classification.message_id.as_deref().map(bare_id).filter(|id| !id.is_empty()) {
@@ -49,6 +62,13 @@ pub async fn take(state: &AppState, raw: Bytes, source: Source) -> Result<Taken,
         // A message without a Message-ID is known again by its bytes.
         None => format!("sha256:{}", hex::encode(Sha256::digest(&raw))),
     };
+    Ok(Read { raw, classification, message_id })
+}
+
+/// Applies a message read by [`read`] to the email it is about and keeps it, in one transaction, once per
+/// Message-ID.
+pub async fn apply_read(state: &AppState, read: Read, source: Source) -> Result<Taken, StoreError> {
+    let Read { raw, classification, message_id } = read;
     let matched = find_email(state, &classification)
         .await?
         .filter(|email| match source {
@@ -57,6 +77,10 @@ pub async fn take(state: &AppState, raw: Bytes, source: Source) -> Result<Taken,
         })
         .filter(|email| is_about(email, &classification));
     let kind = classification.kind;
+    // Mail from a rep's mailbox about none of their emails is not kept: nothing to write, no lock taken.
+    if matched.is_none() && matches!(source, Source::Mailbox(_)) {
+        return Ok(Taken { kind, email: None, kept: None, again: false });
+    }
     let mut tx = state.store.begin().await?;
     if let Some(kept) = Store::inbound_by_message_id(&mut tx, &message_id).await? {
         tx.rollback().await?;
@@ -66,10 +90,6 @@ pub async fn take(state: &AppState, raw: Bytes, source: Source) -> Result<Taken,
             kept: Some(kept.id),
             again: true,
         });
-    }
-    if matched.is_none() && matches!(source, Source::Mailbox(_)) {
-        tx.rollback().await?;
-        return Ok(Taken { kind, email: None, kept: None, again: false });
     }
     let seq = match &matched {
         Some(email) => apply(&mut tx, state, email, &classification).await?,

@@ -102,6 +102,11 @@ const DELAY_WORDS: &[&str] = &[
 /// The report, when the message is a free-text bounce.
 pub(crate) fn read(message: &Message<'_>) -> Option<BounceReport> {
     let headers = mail::root_headers(message);
+    // A report needs one of these in its headers (see `evidence`): most mail has none, and its text is
+    // not read at all.
+    if !Signals::of(headers).any() {
+        return None;
+    }
     let text = mail::human_text(message);
     let (report, copy_text) = split_at_copy(&text);
     let evidence = evidence(headers, report)?;
@@ -141,16 +146,44 @@ pub(crate) fn recipients_in_text(message: &Message<'_>) -> Vec<BouncedRecipient>
 }
 
 /// Why the message is a free-text bounce, or `None` when it is not one.
+/// What a report's headers can say of it.
+struct Signals {
+    failed_recipients: bool,
+    bounce_subject: bool,
+    from_daemon: bool,
+    null_sender: bool,
+    auto_submitted: bool,
+}
+
+impl Signals {
+    fn of(headers: &[Header<'_>]) -> Signals {
+        let subject = mail::text(headers, "subject").map(|s| mail::normalise(&s)).unwrap_or_default();
+        Signals {
+            failed_recipients: mail::has(headers, "x-failed-recipients"),
+            bounce_subject: SUBJECTS.iter().any(|s| reasons::contains_words(&subject, s)),
+            from_daemon: mail::sender_words(headers).iter().any(|w| DAEMONS.iter().any(|d| w.contains(d))),
+            null_sender: has_null_return_path(headers),
+            auto_submitted: mail::text(headers, "auto-submitted")
+                .is_some_and(|v| !v.eq_ignore_ascii_case("no")),
+        }
+    }
+
+    fn any(&self) -> bool {
+        self.failed_recipients
+            || self.bounce_subject
+            || self.from_daemon
+            || self.null_sender
+            || self.auto_submitted
+    }
+}
+
 fn evidence(headers: &[Header<'_>], report: &str) -> Option<String> {
     let opening = mail::normalise(opening_of(report));
     let introduction = INTRODUCTIONS.iter().find(|(words, _)| opening.contains(words)).map(|(_, name)| *name);
-    let subject = mail::text(headers, "subject").map(|s| mail::normalise(&s)).unwrap_or_default();
-    let bounce_subject = SUBJECTS.iter().any(|s| reasons::contains_words(&subject, s));
-    let from_daemon = mail::sender_words(headers).iter().any(|w| DAEMONS.iter().any(|d| w.contains(d)));
-    let null_sender = has_null_return_path(headers);
-    let auto_submitted = mail::text(headers, "auto-submitted").is_some_and(|v| !v.eq_ignore_ascii_case("no"));
+    let Signals { failed_recipients, bounce_subject, from_daemon, null_sender, auto_submitted } =
+        Signals::of(headers);
 
-    if mail::has(headers, "x-failed-recipients") {
+    if failed_recipients {
         return Some(format!("{} (X-Failed-Recipients)", introduction.unwrap_or("bounce")));
     }
     if let Some(name) = introduction

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The servers of the end-to-end tests: a real SMTP server (aiosmtpd) and the real endpoint, with a fresh
-# SQLite data folder, serving the release build. Every message the SMTP server accepts lands in
+# The servers of the end-to-end tests: a real SMTP server (aiosmtpd), a real IMAP server (Dovecot) and the
+# real endpoint, with a fresh SQLite data folder, serving the release build. Every message the SMTP server accepts lands in
 # $E2E_DIR/smtp as <n>.eml with a <n>.json envelope. Stops both when Playwright stops it.
 # E2E_APP_DIR and E2E_ENDPOINT serve another build (an earlier commit's, to see a new test fail on it).
 set -euo pipefail
@@ -20,6 +20,15 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
+# A real IMAP server (Dovecot) with one mailbox reps link in Settings; its folder (outside the checkout, so
+# its unprivileged user can reach it) is written to $E2E_DIR/imap-dir for the tests to deliver into.
+imap_dir=$(mktemp -d)
+echo "$imap_dir" > "$dir/imap-dir"
+bash crates/endpoint/tests/support/dovecot.sh "$imap_dir" "${E2E_IMAP_PORT:-18143}" idle \
+  "inbox@seller.example.com:e2e-imap-password" > "$dir/dovecot.out" 2>&1 &
+dovecot=$!
+trap 'kill $dovecot 2>/dev/null || true; rm -rf "$imap_dir"; exec 3>&-; kill $smtp_pipe 2>/dev/null || true' EXIT
+
 "${E2E_ENDPOINT:-target/server/endpoint}" serve \
   --listen "127.0.0.1:$port" \
   --data-dir "$dir/data" \
@@ -33,5 +42,5 @@ done
   --send-backoff-ms 300 \
   --send-attempts 2 &
 endpoint=$!
-trap 'kill $endpoint 2>/dev/null || true; exec 3>&-; kill $smtp_pipe 2>/dev/null || true' EXIT
+trap 'kill $endpoint $dovecot 2>/dev/null || true; rm -rf "$imap_dir"; exec 3>&-; kill $smtp_pipe 2>/dev/null || true' EXIT
 wait $endpoint

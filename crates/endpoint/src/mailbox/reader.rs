@@ -23,8 +23,12 @@ use crate::http::AppState;
 use crate::inbound_mail::{self, Source};
 use crate::store::{Cursor, MailboxRow};
 
-/// Messages fetched per command.
+/// Messages asked for in one FETCH command.
+const FETCH: usize = 500;
+/// The cursor is moved after this many messages are taken.
 const BATCH: usize = 50;
+/// Messages being read (classified) at once while they arrive.
+const READ_AT_ONCE: usize = 8;
 /// The longest a connection or one command may take before the server counts as gone.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
 /// IDLE is renewed before servers drop it (RFC 2177: 29 minutes).
@@ -200,15 +204,32 @@ async fn read_new(
         return Ok(moved);
     }
     let query = format!("(UID BODY.PEEK[]<0.{}>)", desk.settings.max_message_bytes);
-    for batch in uids.chunks(BATCH) {
+    for batch in uids.chunks(FETCH) {
         let set = batch.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
-        let fetched: Vec<_> =
-            within(async { session.uid_fetch(&set, &query).await?.try_collect::<Vec<_>>().await }).await??;
+        // Messages are read (classified) several at once as they arrive, and applied in order.
+        let fetched = within(session.uid_fetch(&set, &query)).await??;
+        let mut arriving = fetched
+            .map_ok(|message| async move {
+                let read = match message.body() {
+                    Some(body) => Some(inbound_mail::read(Bytes::copy_from_slice(body)).await),
+                    None => None,
+                };
+                Ok((message.uid, read))
+            })
+            .try_buffered(READ_AT_ONCE);
         let (mut read, mut found) = (0, 0);
-        for message in &fetched {
-            let (Some(uid), Some(body)) = (message.uid, message.body()) else { continue };
-            let taken =
-                inbound_mail::take(state, Bytes::copy_from_slice(body), Source::Mailbox(row.user)).await;
+        while let Some((uid, taken)) = within(arriving.try_next()).await?? {
+            let Some(uid) = uid else { continue };
+            let taken = match taken {
+                Some(Ok(message)) => {
+                    inbound_mail::apply_read(state, message, Source::Mailbox(row.user)).await
+                }
+                Some(Err(err)) => Err(err),
+                None => {
+                    last_uid = last_uid.max(uid);
+                    continue;
+                }
+            };
             match taken {
                 Ok(taken) => {
                     read += 1;
@@ -216,12 +237,19 @@ async fn read_new(
                     last_uid = last_uid.max(uid);
                 }
                 Err(err) => {
+                    drop(arriving);
                     let moved = Cursor { uid_validity, last_uid };
                     state.store.mailbox_read(row.user, moved, read, found, Utc::now()).await?;
                     return Err(err.into());
                 }
             }
+            if read % BATCH as i64 == 0 {
+                let moved = Cursor { uid_validity, last_uid };
+                state.store.mailbox_read(row.user, moved, read, found, Utc::now()).await?;
+                (read, found) = (0, 0);
+            }
         }
+        drop(arriving);
         last_uid = last_uid.max(*batch.last().unwrap_or(&0));
         state
             .store

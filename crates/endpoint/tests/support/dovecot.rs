@@ -1,6 +1,6 @@
 //! A real IMAP server for the tests: Dovecot (Debian's `dovecot-imapd`) on a free loopback port, with its
 //! own configuration, users and Maildir folders in a temporary folder, run as an unprivileged process
-//! (`nobody` when the tests run as root). Messages are delivered by writing them into the Maildir, as a
+//! (`nobody` when the tests run as root) by `dovecot.sh`, which the browser tests use too. Messages are delivered by writing them into the Maildir, as a
 //! local delivery agent does.
 
 use std::path::{Path, PathBuf};
@@ -17,6 +17,8 @@ pub struct Dovecot {
     pub root: PathBuf,
     pub port: u16,
     owner: Option<(u32, u32)>,
+    /// The arguments of `dovecot.sh`.
+    args: Vec<String>,
 }
 
 impl Dovecot {
@@ -26,41 +28,11 @@ impl Dovecot {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().to_path_buf();
         let owner = running_as_root().then_some((65534, 65534));
-        let (user, group) = match owner {
-            Some(_) => ("nobody".to_string(), "nogroup".to_string()),
-            None => (whoami("-un"), whoami("-gn")),
-        };
-        for sub in ["run", "state", "home"] {
-            std::fs::create_dir_all(root.join(sub)).unwrap();
-        }
-        let passwords: String = users.iter().map(|(u, p)| format!("{u}:{{PLAIN}}{p}\n")).collect();
-        std::fs::write(root.join("users"), passwords).unwrap();
-        let port = free_port();
-        let capability = if idle {
-            String::new()
-        } else {
-            "imap_capability = IMAP4rev1 SASL-IR LITERAL+ ID ENABLE\n".into()
-        };
-        let r = root.display();
-        let config = format!(
-            "base_dir = {r}/run\nstate_dir = {r}/state\nlog_path = {r}/dovecot.log\nprotocols = imap\n\
-listen = 127.0.0.1\ndefault_login_user = {user}\ndefault_internal_user = {user}\n\
-default_internal_group = {group}\nssl = no\ndisable_plaintext_auth = no\nauth_mechanisms = plain login\n\
-first_valid_uid = 0\nmail_location = maildir:~/Maildir\n{capability}\
-passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {r}/users\n}}\n\
-userdb {{\n  driver = static\n  args = uid={user} gid={group} home={r}/home/%u\n}}\n\
-service imap-login {{\n  chroot =\n  inet_listener imap {{\n    port = {port}\n  }}\n  inet_listener imaps {{\n    port = 0\n  }}\n}}\n\
-service anvil {{\n  chroot =\n}}\n\
-service stats {{\n  unix_listener stats-reader {{\n    user = {user}\n  }}\n}}\n"
-        );
-        std::fs::write(root.join("dovecot.conf"), config).unwrap();
-        for (name, _) in users {
-            for sub in ["cur", "new", "tmp"] {
-                std::fs::create_dir_all(root.join("home").join(name).join("Maildir").join(sub)).unwrap();
-            }
-        }
-        let mut dovecot = Dovecot { child: None, _dir: dir, root, port, owner };
-        dovecot.give_away(&dovecot.root.clone());
+        let mut args = vec![root.display().to_string(), free_port().to_string()];
+        args.push(if idle { "idle" } else { "no-idle" }.into());
+        args.extend(users.iter().map(|(u, p)| format!("{u}:{p}")));
+        let port = args[1].parse().unwrap();
+        let mut dovecot = Dovecot { child: None, _dir: dir, root, port, owner, args };
         dovecot.start_again();
         dovecot
     }
@@ -72,9 +44,14 @@ service stats {{\n  unix_listener stats-reader {{\n    user = {user}\n  }}\n}}\n
 
     /// Starts the server (again, after [`Dovecot::stop`]) and waits for it to listen.
     pub fn start_again(&mut self) {
-        let mut command = self.as_owner(DOVECOT);
-        command.arg("-F").arg("-c").arg(self.root.join("dovecot.conf"));
-        let child = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("dovecot starts");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/dovecot.sh");
+        let child = Command::new("bash")
+            .arg(script)
+            .args(&self.args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dovecot starts");
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
@@ -154,17 +131,8 @@ service stats {{\n  unix_listener stats-reader {{\n    user = {user}\n  }}\n}}\n
     }
 
     fn give_away(&self, path: &Path) {
-        let Some((uid, gid)) = self.owner else { return };
-        let mut paths = vec![path.to_path_buf()];
-        while let Some(p) = paths.pop() {
-            std::os::unix::fs::chown(&p, Some(uid), Some(gid)).unwrap();
-            if p.is_dir() {
-                paths.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
-            }
-        }
-        if path == self.root {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        if let Some((uid, gid)) = self.owner {
+            std::os::unix::fs::chown(path, Some(uid), Some(gid)).unwrap();
         }
     }
 }
@@ -176,10 +144,6 @@ impl Drop for Dovecot {
 }
 
 fn running_as_root() -> bool {
-    whoami("-u") == "0"
-}
-
-fn whoami(flag: &str) -> String {
-    let out = Command::new("id").arg(flag).output().unwrap();
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+    let out = Command::new("id").arg("-u").output().unwrap();
+    String::from_utf8_lossy(&out.stdout).trim() == "0"
 }
