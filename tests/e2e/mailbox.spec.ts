@@ -1,6 +1,7 @@
 // The rep's own mailbox, end to end: the rep links it in Settings (a real Dovecot on loopback), sends an
 // email the prospect views, and the prospect's reply is delivered into the mailbox. Without a reload, the
-// person leaves the search "viewed -replied" and the reply's own words show on the email's page.
+// person leaves the search "viewed -replied" and its saved list, and the reply's own words show on the
+// email's page.
 import { chownSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -53,6 +54,11 @@ test('a reply that lands in the linked mailbox shows on the email and drops the 
   await page.getByRole('button', { name: 'Search', exact: true }).click();
   await page.getByRole('radio', { name: /people/ }).click();
   await expect(page.locator('table.people-list tbody tr', { hasText: to })).toHaveCount(1, { timeout: 20_000 });
+  await page.getByRole('button', { name: 'Save as…' }).click();
+  await page.getByLabel('Name of the saved search').fill('Viewed, no answer');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  const sidebar = page.getByRole('navigation', { name: 'Saved searches' });
+  await expect(sidebar.getByRole('link', { name: /Viewed, no answer 1/ })).toBeVisible();
 
   const messageId = header(sent.raw, 'Message-ID')!;
   deliver([
@@ -72,11 +78,19 @@ test('a reply that lands in the linked mailbox shows on the email and drops the 
     '',
   ].join('\n'));
   await expect(page.locator('table.people-list tbody tr', { hasText: to })).toHaveCount(0, { timeout: 10_000 });
+  await expect(sidebar.getByRole('link', { name: /Viewed, no answer 0/ })).toBeVisible();
 
   await page.goto('/emails/sent/delivered');
   await page.getByRole('tabpanel').getByRole('link', { name: 'Thursday?', exact: true }).click();
   const timeline = page.getByRole('region', { name: /Timeline for/ });
   const words = timeline.getByLabel('What they wrote');
   await expect(words).toHaveText('Thursday at 3 pm works for me.');
-  await expect(timeline.getByRole('link', { name: 'Reply', exact: true })).toHaveAttribute('href', /\/compose\?followup=/);
+  // Beside it: Reply, and a follow-up task in one click.
+  const item = timeline.locator('li', { has: page.getByLabel('What they wrote') });
+  await expect(item.getByRole('link', { name: 'Reply', exact: true })).toHaveAttribute('href', /\/compose\?followup=/);
+  await expect(item.getByRole('button', { name: /Follow up/ })).toBeVisible();
+
+  // And on Ana's page, in her timeline.
+  await page.goto(`/people/${id}`);
+  await expect(page.getByRole('region', { name: 'Engagement' }).getByLabel('What they wrote')).toHaveText('Thursday at 3 pm works for me.');
 });

@@ -40,6 +40,9 @@ async fn put_mailbox(
     StrictJson(link): StrictJson<LinkMailbox>,
 ) -> Result<Json<MailboxLink>, ApiError> {
     let desk = desk(&state)?;
+    if link.address.chars().count() > 512 {
+        return Err(invalid("the address is longer than 512 characters".into()));
+    }
     let address = ImapAddress::parse(&link.address).map_err(invalid)?;
     desk.settings.allows(&address.host).map_err(invalid)?;
     let folder = match link.folder.as_deref().map(str::trim) {
