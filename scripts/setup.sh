@@ -9,6 +9,8 @@ TRUNK_VERSION=0.21.14
 AIOSMTPD_VERSION=1.4.6
 SCHEMATHESIS_VERSION=4.32.5
 BROTLI_PY_VERSION=1.2.0
+DKIMPY_VERSION=1.1.8
+PYNACL_VERSION=1.6.2
 
 step() { printf '\n==> setup: %s\n' "$*"; }
 ok() { printf '    ok: %s\n' "$*"; }
@@ -58,6 +60,13 @@ if schemathesis --version 2>/dev/null | grep -qx "schemathesis, version $SCHEMAT
   ok "schemathesis $SCHEMATHESIS_VERSION"
 else
   python3 -m pip install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+
+step "dkimpy $DKIMPY_VERSION with PyNaCl $PYNACL_VERSION (the independent DKIM verifier of the tests)"
+if python3 -c "import dkim, nacl, sys; from importlib.metadata import version as v; sys.exit(v('dkimpy') != '$DKIMPY_VERSION')" 2>/dev/null; then
+  ok "dkimpy $DKIMPY_VERSION"
+else
+  python3 -m pip install --quiet "dkimpy==$DKIMPY_VERSION" "pynacl==$PYNACL_VERSION"
 fi
 
 step "Brotli $BROTLI_PY_VERSION for Python (the endpoint benchmark reads the API's brotli answers)"

@@ -16,6 +16,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::demo;
+use crate::dkim::{self, DkimKeys};
 use crate::extract::token_hash;
 use crate::http::{self, AppState};
 use crate::mailbox::{self, ImapAddress, MailboxSettings, Sealer};
@@ -46,6 +47,9 @@ pub enum Command {
     /// Link a rep's own mailbox (read over IMAP for replies, bounces and complaints), list or remove links.
     #[command(subcommand)]
     Mailbox(MailboxCommand),
+    /// DKIM keys of the sending domains: make one (and print the DNS record to publish), or list them.
+    #[command(subcommand)]
+    Dkim(DkimCommand),
     /// Read one raw RFC 5322 message (a file, or `-` for standard input) and print what it is, as JSON.
     Classify {
         /// The message file, or `-` for standard input.
@@ -58,6 +62,16 @@ pub enum UserCommand {
     /// Create a user and print their bearer token (shown once; only its hash is kept).
     Add {
         email: String,
+        /// The name put beside the address in the From of their mail ("Ana Lima <ana@…>").
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, env = "CC_DATA_DIR", default_value = "./data")]
+        data_dir: PathBuf,
+    },
+    /// Set the name put beside a user's address in the From of their mail (empty: none).
+    Name {
+        email: String,
+        name: String,
         #[arg(long, env = "CC_DATA_DIR", default_value = "./data")]
         data_dir: PathBuf,
     },
@@ -112,6 +126,27 @@ pub enum MailboxCommand {
     /// Remove USER's link and forget the password.
     Remove {
         user: String,
+        #[arg(long, env = "CC_DATA_DIR", default_value = "./data")]
+        data_dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DkimCommand {
+    /// Make a signing key for DOMAIN (kept in DATA_DIR/dkim/DOMAIN/) and print the TXT record to publish.
+    /// A running endpoint signs with it after a restart.
+    Keygen {
+        domain: String,
+        /// The record's name is SELECTOR._domainkey.DOMAIN; a new selector rotates keys.
+        #[arg(long, default_value = "cc")]
+        selector: String,
+        #[arg(long, value_enum, default_value = "rsa")]
+        algorithm: dkim::Algorithm,
+        #[arg(long, env = "CC_DATA_DIR", default_value = "./data")]
+        data_dir: PathBuf,
+    },
+    /// List the domains that have keys.
+    List {
         #[arg(long, env = "CC_DATA_DIR", default_value = "./data")]
         data_dir: PathBuf,
     },
@@ -229,6 +264,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::User(command) => user(command).await,
         Command::Mailbox(command) => mailbox(command).await,
+        Command::Dkim(DkimCommand::Keygen { domain, selector, algorithm, data_dir }) => {
+            let record =
+                dkim::keygen(&data_dir, &domain, &selector, algorithm).map_err(|e| anyhow::anyhow!(e))?;
+            println!("{record}");
+            Ok(())
+        }
+        Command::Dkim(DkimCommand::List { data_dir }) => {
+            for domain in DkimKeys::load(&data_dir).map_err(|e| anyhow::anyhow!(e))?.domains() {
+                println!("{domain}");
+            }
+            Ok(())
+        }
         Command::Classify { file } => classify(&file),
     }
 }
@@ -253,15 +300,28 @@ fn classify(file: &PathBuf) -> anyhow::Result<()> {
 
 async fn user(command: UserCommand) -> anyhow::Result<()> {
     match command {
-        UserCommand::Add { email, data_dir } => {
+        UserCommand::Add { email, name, data_dir } => {
             let address = domain::EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let name = name.as_deref().map(sender_name).transpose()?;
             let store = Store::open(&data_dir).await?;
             let token = new_token()?;
             store
                 .add_user(address.as_str(), &token_hash(&token))
                 .await
                 .with_context(|| format!("adding {address} (is it already a user?)"))?;
+            if let Some(name) = name {
+                store.set_user_name(address.as_str(), name).await?;
+            }
             println!("{token}");
+            Ok(())
+        }
+        UserCommand::Name { email, name, data_dir } => {
+            let address = domain::EmailAddress::parse(&email).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let name = sender_name(&name)?;
+            let store = Store::open(&data_dir).await?;
+            if !store.set_user_name(address.as_str(), name).await? {
+                anyhow::bail!("no user {address}")
+            }
             Ok(())
         }
         UserCommand::Token { email, data_dir } => {
@@ -352,6 +412,18 @@ async fn mailbox(command: MailboxCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// A name fit for a From header: at most 100 characters, on one line.
+fn sender_name(name: &str) -> anyhow::Result<&str> {
+    let name = name.trim();
+    if name.chars().any(char::is_control) {
+        anyhow::bail!("a name cannot hold a line break or a control character");
+    }
+    if name.chars().count() > 100 {
+        anyhow::bail!("a name is at most 100 characters");
+    }
+    Ok(name)
 }
 
 /// A new bearer token: `cc_` and 32 random bytes.
@@ -467,6 +539,7 @@ async fn serve(args: ServeArgs, live: Option<(Vec<domain::EmailId>, Duration)>) 
         backoff: Duration::from_millis(args.send_backoff_ms),
         bounce_domain: args.bounce_domain.clone(),
         stop_grace: grace,
+        dkim: DkimKeys::load(&args.data_dir).map_err(|e| anyhow::anyhow!("loading the DKIM keys: {e}"))?,
         ..SendSettings::default()
     };
     let scheduler = Arc::new(Scheduler::new(&state, transport, public_url, settings));

@@ -7,6 +7,7 @@
 pub mod actions;
 pub mod cli;
 pub mod demo;
+pub mod dkim;
 pub mod engagement;
 pub mod error;
 pub mod extract;
@@ -19,6 +20,7 @@ pub mod mailer;
 pub mod policy;
 pub mod recorder;
 pub mod scheduler;
+pub mod secret_file;
 pub mod server;
 pub mod smtp_pool;
 pub mod store;

@@ -13,6 +13,7 @@ use lettre::message::header::{Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::{Address, Message};
 
+use crate::dkim::DkimKeys;
 use crate::smtp_pool::{PoolError, SmtpPool};
 use crate::tracking::{Target, TrackingKeys, instrument_html};
 
@@ -174,17 +175,24 @@ fn address(text: &str) -> Result<Address, BuildError> {
 }
 
 /// Builds the message of `email`: tracking unless `track` is false, a Message-ID and a VERP return path on
-/// `domain` (the sender's domain when `None`), and one-click unsubscribe through `base`.
+/// `domain` (the sender's domain when `None`), one-click unsubscribe through `base`, the rep's name beside
+/// their address in From, and DKIM signatures with the sender's domain's keys.
+pub struct Sender<'a> {
+    pub name: Option<&'a str>,
+    pub dkim: &'a DkimKeys,
+}
+
 pub fn build(
     email: &Email,
     keys: &TrackingKeys,
     base: &str,
     domain: Option<&str>,
     track: bool,
+    sender: Sender<'_>,
 ) -> Result<Outgoing, BuildError> {
     let message_id = email.message_id(domain);
     let domain = email.mail_domain(domain);
-    let from = Mailbox::new(None, address(email.sender.as_str())?);
+    let from = Mailbox::new(sender.name.map(str::to_string), address(email.sender.as_str())?);
     let to = Mailbox::new(None, address(email.recipient.as_str())?);
     let unsubscribe = keys.sign(&Target::Unsubscribe { e: email.id });
     let mut builder = Message::builder()
@@ -212,5 +220,6 @@ pub fn build(
     .map_err(|e| BuildError::Message(e.to_string()))?;
     let envelope = Envelope::new(Some(address(&inbound::verp::return_path(email.id, domain))?), recipients)
         .map_err(|e| BuildError::Message(e.to_string()))?;
-    Ok(Outgoing { envelope, message_id, bytes: message.formatted() })
+    let sender_domain = email.sender.as_str().rsplit_once('@').map_or("", |(_, d)| d);
+    Ok(Outgoing { envelope, message_id, bytes: sender.dkim.signed(sender_domain, &message) })
 }

@@ -24,6 +24,7 @@ use tokio::sync::{Notify, Semaphore, mpsc, oneshot};
 use tokio::time::Instant as Tick;
 use tokio_util::sync::CancellationToken;
 
+use crate::dkim::DkimKeys;
 use crate::engagement;
 use crate::feed::Feed;
 use crate::http::AppState;
@@ -47,6 +48,8 @@ pub struct SendSettings {
     pub bounce_domain: Option<String>,
     /// How long a stop waits for the messages in flight.
     pub stop_grace: Duration,
+    /// The sending domains' DKIM keys.
+    pub dkim: DkimKeys,
 }
 
 impl Default for SendSettings {
@@ -58,6 +61,7 @@ impl Default for SendSettings {
             concurrency: 8,
             bounce_domain: None,
             stop_grace: Duration::from_secs(10),
+            dkim: DkimKeys::default(),
         }
     }
 }
@@ -350,12 +354,14 @@ impl Scheduler {
     /// One attempt: builds the message and hands it over once `gate` opens. A transient failure becomes a
     /// release with a backoff, or Failed once the attempts are used up. `None` when it was withdrawn.
     async fn attempt(&self, email: &Email, gate: &mut Gate) -> Option<Handoff> {
+        let name = self.store.user_name(email.owner).await.ok().flatten();
         let message = match mailer::build(
             email,
             &self.keys,
             &self.public_url,
             self.settings.bounce_domain.as_deref(),
             email.tracking_on_at(chrono::Utc::now()),
+            mailer::Sender { name: name.as_deref(), dkim: &self.settings.dkim },
         ) {
             Ok(message) => message,
             Err(err) => return Some(self.done(email.id, Handoff::Failed(err.to_string()))),

@@ -42,7 +42,8 @@ impl Sealer {
         if !path.exists() && file.is_none() {
             let mut key = [0u8; 32];
             getrandom::fill(&mut key).map_err(|e| SealError::Random(e.to_string()))?;
-            write_private(path, hex::encode(key).as_bytes()).map_err(|e| SealError::Key(e.to_string()))?;
+            crate::secret_file::write_private(path, hex::encode(key).as_bytes())
+                .map_err(|e| SealError::Key(e.to_string()))?;
         }
         let text =
             std::fs::read_to_string(path).map_err(|e| SealError::Key(format!("{}: {e}", path.display())))?;
@@ -84,16 +85,6 @@ impl Sealer {
             .map_err(|_| SealError::Open)?;
         String::from_utf8(plain).map_err(|_| SealError::Open)
     }
-}
-
-/// Writes a file only its owner may read.
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)?.write_all(bytes)
 }
 
 #[cfg(test)]

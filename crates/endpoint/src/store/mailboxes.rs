@@ -55,8 +55,8 @@ fn row(r: SqliteRow) -> MailboxRow {
 }
 
 impl Store {
-    /// Links `user`'s mailbox (or changes the link). A new address or folder starts reading afresh; a new
-    /// password alone keeps the cursor.
+    /// Links `user`'s mailbox (or changes the link). A new address or folder starts reading afresh (and
+    /// counting from zero); a new password alone keeps the cursor.
     pub async fn link_mailbox(
         &self,
         user: UserId,
@@ -75,6 +75,10 @@ impl Store {
                  THEN last_uid ELSE 0 END, \
                linked_at = CASE WHEN address = excluded.address AND folder = excluded.folder \
                  THEN linked_at ELSE excluded.linked_at END, \
+               messages_read = CASE WHEN address = excluded.address AND folder = excluded.folder \
+                 THEN messages_read ELSE 0 END, \
+               messages_found = CASE WHEN address = excluded.address AND folder = excluded.folder \
+                 THEN messages_found ELSE 0 END, \
                address = excluded.address, folder = excluded.folder",
         )
         .bind(user.0)

@@ -87,6 +87,25 @@ impl Store {
         Ok(row.map(|r| r.get(0)))
     }
 
+    /// The name a user's mail is sent under, if they have one.
+    pub async fn user_name(&self, user: UserId) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT name FROM users WHERE id = ?")
+            .bind(user.0)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.and_then(|r| r.get::<Option<String>, _>(0)).filter(|n| !n.is_empty()))
+    }
+
+    /// Sets (or, empty, clears) the name a user's mail is sent under; answers whether the user exists.
+    pub async fn set_user_name(&self, email: &str, name: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE users SET name = ? WHERE email = ?")
+            .bind(Some(name).filter(|n| !n.is_empty()))
+            .bind(email)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     /// The address of a user, read inside a transaction.
     pub async fn user_address(tx: &mut Tx, user: UserId) -> Result<Option<String>, StoreError> {
         let row = sqlx::query("SELECT email FROM users WHERE id = ?")
