@@ -45,7 +45,7 @@ async function widget(page: Page): Promise<Frame> {
   return page.frames().find((f) => f.url().includes('/embed/contact'))!;
 }
 
-test('the widget in a CRM page follows the contact shown, sends once, completes a task the app then shows, and keeps its session and styles to itself', async ({ page, context, request, baseURL }) => {
+test('the widget in a CRM page follows the contact shown, sends once, completes a task the app then shows, works offline, and keeps its session and styles to itself', async ({ page, context, request, baseURL }) => {
   test.setTimeout(120_000);
   const rep = newRep('widget');
   const ana = recipient('ana.widget');
@@ -155,6 +155,24 @@ test('the widget in a CRM page follows the contact shown, sends once, completes 
   // A moment later, every send has still gone out once.
   await crm.waitForTimeout(1000);
   expect((await waitForMessages((r) => r === bo, 2)).filter((m) => m.raw.includes('Sent from the CRM'))).toHaveLength(1);
+
+  // Offline (a train), the widget still shows the contact from the app's cache, and a task done there
+  // reaches the endpoint, and the app's board, once the line is back.
+  await context.setOffline(true);
+  await crm.getByRole('button', { name: 'Ana Widget' }).click();
+  await expect(frame.getByRole('heading', { level: 1 })).toHaveText('Ana Widget');
+  await expect(frame.locator('.embed-emails')).toContainText('Pricing for Ana');
+  await frame.getByRole('button', { name: 'Mark “Send Ana the case study” as done' }).click();
+  await expect(frame.locator('.embed-tasks li')).toHaveCount(0);
+  await context.setOffline(false);
+  const doneAtEndpoint = async () => {
+    const feed = await (await request.get('/api/v1/changes?since=0&limit=1000', { headers: { authorization: `Bearer ${rep.token}` } })).json();
+    const records = feed.changes.map((c: { record: { type: string; task?: { title: string; completed_at?: string } } }) => c.record);
+    return records.some((r: { type: string; task?: { title: string; completed_at?: string } }) => r.type === 'task' && r.task?.title === 'Send Ana the case study' && !!r.task.completed_at);
+  };
+  await expect.poll(doneAtEndpoint, { timeout: 20_000 }).toBe(true);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tasks' }).click();
+  await expect(page.getByRole('region', { name: /^Completed/ })).toContainText('Send Ana the case study');
 });
 
 test('a page of an origin the endpoint does not allow gets no widget and no data', async ({ page, context, baseURL }) => {
