@@ -244,7 +244,7 @@ fn QueueCard(task: Task, position: usize, total: usize, locale: &'static str) ->
             <h2 id="queue-task-title">{task.title.clone()}</h2>
             {person.map(|p| view! {
                 <dl class="headers person-card">
-                    <dt>{t_string!(i18n, tasks.person).to_string()}</dt><dd>{p.display_name()}</dd>
+                    <dt>{t_string!(i18n, tasks.person).to_string()}</dt><dd><a href=format!("/people/{}", p.id)>{p.display_name()}</a></dd>
                     {(!p.title.is_empty() || !p.company.is_empty()).then(|| view! {
                         <dt>{t_string!(i18n, queue.company).to_string()}</dt><dd>{[p.title.clone(), p.company.clone()].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(", ")}</dd>
                     })}

@@ -444,9 +444,9 @@ fn TaskCard(
     let i18n = use_i18n();
     let state = use_app();
     let id = task.id;
-    let person = task
-        .person
-        .and_then(|p| state.directory.people.with_untracked(|all| all.get(&p).map(|p| p.display_name())));
+    let person = task.person.and_then(|p| {
+        state.directory.people.with_untracked(|all| all.get(&p).map(|p| (p.id, p.display_name())))
+    });
     let open = task.is_open();
     let due = task.due;
     let priority = task.priority;
@@ -485,7 +485,7 @@ fn TaskCard(
                 let task = task.clone();
                 move |_| editing.set(Some(Draft::of(&task)))
             }>{task.title.clone()}</button>
-            {person.map(|p| view! { <span class="person">{p}</span> })}
+            {person.map(|(id, name)| view! { <a class="person" href=format!("/people/{id}")>{name}</a> })}
             <span class="due">{move || due_text(&due, locale.get())}</span>
             {task.email.map(|e| view! { <a class="linked" href=format!("/email/{e}")>{t_string!(i18n, tasks.linked_email).to_string()}</a> })}
             <div class="card-actions">

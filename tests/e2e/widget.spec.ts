@@ -173,6 +173,10 @@ test('the widget in a CRM page follows the contact shown, sends once, completes 
   await expect.poll(doneAtEndpoint, { timeout: 20_000 }).toBe(true);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tasks' }).click();
   await expect(page.getByRole('region', { name: /^Completed/ })).toContainText('Send Ana the case study');
+  // The name on a task's card opens the person's page.
+  await page.getByRole('region', { name: /^Completed/ }).locator('.card', { hasText: 'Send Ana the case study' }).getByRole('link', { name: 'Ana Widget' }).click();
+  await expect(page).toHaveURL(new RegExp(`/people/${anaId}$`));
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Ana Widget');
 });
 
 test('a page of an origin the endpoint does not allow gets no widget and no data', async ({ page, context, baseURL }) => {
