@@ -236,6 +236,19 @@ pub struct Me {
     pub protocol: u16,
 }
 
+/// An address the rep no longer sends to (`GET /suppressions`): why, since when, and from which email.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Suppression {
+    pub address: String,
+    /// `unsubscribed`, a complaint's feedback type, or a hard bounce's reason with its status code.
+    pub reason: String,
+    /// The email it came from, when it came from one.
+    pub email: Option<EmailId>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub since: Instant,
+}
+
 /// A rep's linked mailbox as the endpoint reports it (`GET /mailbox`). The password is never returned.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -47,6 +47,10 @@ pub enum Command {
     /// Link a rep's own mailbox (read over IMAP for replies, bounces and complaints), list or remove links.
     #[command(subcommand)]
     Mailbox(MailboxCommand),
+    /// The addresses a user no longer sends to (hard bounces, complaints, unsubscribes): list them, or lift
+    /// one (logged).
+    #[command(subcommand)]
+    Suppression(SuppressionCommand),
     /// DKIM keys of the sending domains: make one (and print the DNS record to publish), or list them.
     #[command(subcommand)]
     Dkim(DkimCommand),
@@ -126,6 +130,23 @@ pub enum MailboxCommand {
     /// Remove USER's link and forget the password.
     Remove {
         user: String,
+        #[arg(long, env = "CC_DATA_DIR", default_value = "./data")]
+        data_dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SuppressionCommand {
+    /// Each address USER no longer sends to: since when, why and from which email, the newest first.
+    List {
+        user: String,
+        #[arg(long, env = "CC_DATA_DIR", default_value = "./data")]
+        data_dir: PathBuf,
+    },
+    /// Lift ADDRESS's suppression for USER: they may write to it again. Logged with what it was.
+    Remove {
+        user: String,
+        address: String,
         #[arg(long, env = "CC_DATA_DIR", default_value = "./data")]
         data_dir: PathBuf,
     },
@@ -264,6 +285,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::User(command) => user(command).await,
         Command::Mailbox(command) => mailbox(command).await,
+        Command::Suppression(command) => suppression(command).await,
         Command::Dkim(DkimCommand::Keygen { domain, selector, algorithm, data_dir }) => {
             let record =
                 dkim::keygen(&data_dir, &domain, &selector, algorithm).map_err(|e| anyhow::anyhow!(e))?;
@@ -412,6 +434,38 @@ async fn mailbox(command: MailboxCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn suppression(command: SuppressionCommand) -> anyhow::Result<()> {
+    let (user, data_dir) = match &command {
+        SuppressionCommand::List { user, data_dir } | SuppressionCommand::Remove { user, data_dir, .. } => {
+            (user.clone(), data_dir.clone())
+        }
+    };
+    let store = Store::open(&data_dir).await?;
+    let owner = store.user_by_email(user.trim()).await?.with_context(|| format!("no user {user}"))?;
+    match command {
+        SuppressionCommand::List { .. } => {
+            for row in store.suppressions(owner).await? {
+                let since = chrono::DateTime::from_timestamp_millis(row.created_at).unwrap_or_default();
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    row.address,
+                    since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    row.reason,
+                    row.email.unwrap_or_default()
+                );
+            }
+        }
+        SuppressionCommand::Remove { address, .. } => {
+            let address = address.trim().to_ascii_lowercase();
+            let lifted =
+                store.lift_suppression(owner, &address, "an administrator", chrono::Utc::now()).await?;
+            let lifted = lifted.with_context(|| format!("{address} is not suppressed for {user}"))?;
+            println!("lifted {address} for {user} (it was: {})", lifted.reason);
+        }
+    }
+    Ok(())
 }
 
 /// A name fit for a From header: at most 100 characters, on one line.

@@ -284,7 +284,7 @@ impl Demo {
         }
         Store::put_many(&mut tx, &writes).await?;
         for (address, reason) in &self.suppressed {
-            Store::suppress(&mut tx, user, address.as_str(), reason, now).await?;
+            Store::suppress(&mut tx, user, address.as_str(), reason, None, now).await?;
         }
         tx.commit().await
     }

@@ -34,7 +34,7 @@ pub async fn apply(
         seq = recording.finish(tx).await?.or(seq);
     }
     for (address, reason) in effects.suppress {
-        Store::suppress(tx, email.owner, address.as_str(), &reason, now).await?;
+        Store::suppress(tx, email.owner, address.as_str(), &reason, Some(email.id), now).await?;
     }
     Ok(seq)
 }

@@ -68,7 +68,15 @@ pub async fn unsubscribe(State(state): State<AppState>, Path(token): Path<String
     let done = async {
         let Some(email) = state.store.email_any_user(e).await? else { return Ok::<bool, StoreError>(false) };
         let mut tx = state.store.begin().await?;
-        Store::suppress(&mut tx, email.owner, email.recipient.as_str(), "unsubscribed", Utc::now()).await?;
+        Store::suppress(
+            &mut tx,
+            email.owner,
+            email.recipient.as_str(),
+            "unsubscribed",
+            Some(email.id),
+            Utc::now(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(true)
     };

@@ -357,6 +357,62 @@ async fn one_click_unsubscribe_is_a_post_and_suppresses_the_recipient() {
     assert!(email["status_reason"].as_str().unwrap().contains("unsubscribed"));
 }
 
+/// The rep (API) and the administrator (command line) see each suppressed address with why, since when and
+/// from which email; lifting one lets the rep write to it again, and is logged.
+#[tokio::test]
+async fn the_suppression_list_says_why_and_lifting_an_address_is_logged() {
+    let (_dir, smtp, endpoint, api) = setup();
+    let id = api.send("ana@acme.example.com", "Newsletter").await;
+    api.wait_status(&id, "delivered").await;
+    let (raw, _) = smtp.wait_for(1).remove(0);
+    let url = header(&raw, "List-Unsubscribe").unwrap();
+    let res = api.http.post(url.trim_start_matches('<').trim_end_matches('>')).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+
+    let listed: Value = api.get("/suppressions").await.json().await.unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed[0]["address"], "ana@acme.example.com");
+    assert_eq!(listed[0]["reason"], "unsubscribed");
+    assert_eq!(listed[0]["email"], id.as_str());
+    assert!(listed[0]["since"].as_str().unwrap().starts_with("20"));
+    let printed = endpoint.command(&["suppression", "list", "rep@seller.example.com"]);
+    assert!(
+        printed.starts_with("ana@acme.example.com\t") && printed.contains("\tunsubscribed\t"),
+        "{printed}"
+    );
+    assert!(printed.trim_end().ends_with(&id), "{printed}");
+
+    let refused = api.send("ana@acme.example.com", "Still there?").await;
+    assert!(
+        api.wait_status(&refused, "failed").await["status_reason"].as_str().unwrap().contains("unsubscribed")
+    );
+
+    let lift = |address: &str| {
+        api.http.delete(format!("{}/api/v1/suppressions/{address}", api.base)).bearer_auth(&api.token).send()
+    };
+    assert_eq!(lift("ana@acme.example.com").await.unwrap().status(), 204);
+    assert_eq!(lift("ana@acme.example.com").await.unwrap().status(), 404, "lifted once");
+    assert_eq!(api.get("/suppressions").await.json::<Value>().await.unwrap(), json!([]));
+    let again = api.send("ana@acme.example.com", "Welcome back").await;
+    api.wait_status(&again, "delivered").await;
+
+    let path = endpoint.data_dir.join("commandcenter.sqlite3");
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", path.display())).await.unwrap();
+    let logged: (String, String, String) =
+        sqlx::query_as("SELECT address, reason, lifted_by FROM suppressions_lifted")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(logged, ("ana@acme.example.com".into(), "unsubscribed".into(), "the rep".into()));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_endpoint"))
+        .args(["suppression", "remove", "rep@seller.example.com", "bo@acme.example.com", "--data-dir"])
+        .arg(&endpoint.data_dir)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not suppressed"));
+}
+
 fn dsn(id: &str, action: &str, status: &str, diagnostic: &str) -> String {
     format!(
         "From: MAILER-DAEMON@mx.acme.example.com (Mail Delivery System)\r\n\

@@ -43,6 +43,7 @@ pub mod mailbox;
 mod me;
 mod mutations;
 mod records;
+mod suppressions;
 mod sync;
 
 pub use mutations::MutationAnswer;
@@ -155,7 +156,9 @@ const API_COMPRESSION_LEVEL: i32 = 4;
 /// route the other lacks.
 pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let mut api = OpenApiRouter::with_openapi(ApiDoc::openapi());
-    for routes in [emails::routes, records::routes, sync::routes, me::routes, mailbox::routes] {
+    for routes in
+        [emails::routes, records::routes, sync::routes, me::routes, mailbox::routes, suppressions::routes]
+    {
         api = routes(api);
     }
     api.routes(routes!(crate::inbound_http::inbound)).split_for_parts()
@@ -180,6 +183,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         (name = "sync", description = "The outbox push and the change feed"),
         (name = "inbound", description = "Raw mail from the mail server"),
         (name = "mailbox", description = "The rep's own mailbox, read for replies, bounces and complaints"),
+        (name = "suppressions", description = "Addresses the rep no longer sends to, and lifting one"),
     )
 )]
 struct ApiDoc;

@@ -34,6 +34,7 @@ mod users;
 pub use kept_inbound::KeptInbound;
 pub use mailboxes::{Cursor, MailboxRow};
 pub use records::{WRITE_CHUNK, Write};
+pub use suppressions::SuppressionRow;
 pub use users::UserRow;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
