@@ -555,6 +555,8 @@ fn mailbox_settings(args: &ServeArgs) -> MailboxSettings {
 
 /// Serves; `live`: emails that get a view or click at each interval (the demo's live engagement).
 async fn serve(args: ServeArgs, live: Option<(Vec<domain::EmailId>, Duration)>) -> anyhow::Result<()> {
+    // The open-file limit is raised before anything listens, so no connection ever meets the low one.
+    let max_connections = server::connections_that_fit(args.max_connections);
     let store = Store::open(&args.data_dir)
         .await
         .with_context(|| format!("opening the data folder {}", args.data_dir.display()))?;
@@ -617,7 +619,7 @@ async fn serve(args: ServeArgs, live: Option<(Vec<domain::EmailId>, Duration)>) 
 
     let limits = server::Limits {
         header_timeout: Duration::from_secs(args.header_timeout_seconds.max(1)),
-        max_connections: server::connections_that_fit(args.max_connections),
+        max_connections,
         stop_grace: grace,
     };
     println!("Command Center is serving on http://{addr}/");
