@@ -139,9 +139,16 @@ pub struct Bounce {
 }
 
 impl Bounce {
-    /// Hard means the address itself is dead: it goes on the suppression list.
+    /// Hard means the address itself is dead: it goes on the suppression list. A hard reason with a
+    /// transient code (4.x.x, or a 4xx reply) is soft: the server itself says to try again.
     pub fn is_hard(&self) -> bool {
-        self.reason.is_hard()
+        self.reason.is_hard() && !self.is_transient()
+    }
+
+    /// RFC 3463's class 4 (`4.x.x`), or a 4xx SMTP reply when there is no status code.
+    pub fn is_transient(&self) -> bool {
+        self.status.starts_with('4')
+            || (self.status.is_empty() && self.smtp_code.is_some_and(|c| (400..500).contains(&c)))
     }
 
     /// RFC 3463's class: `5.x.x` is permanent, `4.x.x` transient. Recorded, but not the hard/soft verdict.
@@ -150,33 +157,89 @@ impl Bounce {
     }
 }
 
-/// Why a message bounced, in Sisimai's vocabulary.
+/// Why a message bounced, in Sisimai's vocabulary (the reference open-source bounce classifier), so that
+/// verdicts read the same as the tools deliverability engineers already use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum BounceReason {
+    /// The recipient's address does not exist (the local part).
     UserUnknown,
+    /// The recipient's domain does not exist or has no mail server.
     HostUnknown,
+    /// The recipient has moved and left a new address.
     HasMoved,
+    /// The domain accepts no mail at all (null MX); hard only when the refusal is permanent.
     NotAccept,
+    /// The recipient's mailbox is full.
     MailboxFull,
+    /// The recipient's server filtered the message (a rule of the recipient, or "user unknown" after DATA).
     Filtered,
+    /// The sender's address was refused (at MAIL FROM, or the sender's domain does not exist).
     Rejected,
+    /// The sending server's IP address is refused (a block list, at connect, no reverse DNS).
     Blocked,
+    /// Delivery kept failing until the message expired in the queue.
     Expired,
+    /// The message was taken for spam.
     SpamDetected,
+    /// The recipient's mailbox is suspended or disabled for now.
     Suspend,
+    /// The receiving server refused to relay the message.
     NoRelaying,
+    /// An error on the recipient's server.
     SystemError,
-    MesgTooLarge,
+    /// The recipient's server is out of storage.
+    SystemFull,
+    /// The message is larger than the recipient's server takes.
+    #[serde(alias = "mesgtoolarge")]
+    MesgTooBig,
+    /// The recipient's mailbox or domain has passed a limit other than its size (messages per day, recipients).
+    ExceedLimit,
+    /// Refused by the recipient's policy (a rule not about spam or authentication).
     PolicyViolation,
+    /// SPF, DKIM or DMARC failed.
+    AuthFailure,
+    /// The sending server has no valid reverse DNS (PTR) record.
+    RequirePtr,
+    /// The sending IP address or domain has a poor reputation.
+    BadReputation,
+    /// The sender sends too fast (a rate limit on the sending side).
+    Speeding,
+    /// Too many connections from the sending server.
+    TooManyConn,
+    /// A network problem between the servers (a connection lost, DNS timing out, a loop).
+    NetworkError,
+    /// A TLS or certificate problem between the servers.
+    SecurityError,
+    /// STARTTLS was required and failed.
+    FailedStartTls,
+    /// The message does not comply with the RFCs (header fields, line length, encoding).
+    NotCompliantRfc,
+    /// The message's content was refused (a banned attachment, a bad header).
+    ContentError,
+    /// A virus was found in the message.
+    VirusDetected,
+    /// The SMTP conversation itself went wrong (a command out of order or malformed).
+    SyntaxError,
+    /// A local mailer program (procmail, a pipe) failed.
+    MailerError,
+    /// The address is on the sending service's own suppression list.
+    Suppressed,
+    /// Not decided: the report is waiting for more information.
+    OnHold,
+    /// The report says the message was delivered.
+    Delivered,
+    /// A complaint report.
     Feedback,
+    /// An automatic reply (vacation).
     Vacation,
+    /// No reason could be found.
     Undefined,
 }
 
 impl BounceReason {
-    pub const ALL: [BounceReason; 18] = [
+    pub const ALL: [BounceReason; 36] = [
         BounceReason::UserUnknown,
         BounceReason::HostUnknown,
         BounceReason::HasMoved,
@@ -190,8 +253,26 @@ impl BounceReason {
         BounceReason::Suspend,
         BounceReason::NoRelaying,
         BounceReason::SystemError,
-        BounceReason::MesgTooLarge,
+        BounceReason::SystemFull,
+        BounceReason::MesgTooBig,
+        BounceReason::ExceedLimit,
         BounceReason::PolicyViolation,
+        BounceReason::AuthFailure,
+        BounceReason::RequirePtr,
+        BounceReason::BadReputation,
+        BounceReason::Speeding,
+        BounceReason::TooManyConn,
+        BounceReason::NetworkError,
+        BounceReason::SecurityError,
+        BounceReason::FailedStartTls,
+        BounceReason::NotCompliantRfc,
+        BounceReason::ContentError,
+        BounceReason::VirusDetected,
+        BounceReason::SyntaxError,
+        BounceReason::MailerError,
+        BounceReason::Suppressed,
+        BounceReason::OnHold,
+        BounceReason::Delivered,
         BounceReason::Feedback,
         BounceReason::Vacation,
         BounceReason::Undefined,
@@ -213,20 +294,43 @@ impl BounceReason {
             BounceReason::Suspend => "suspend",
             BounceReason::NoRelaying => "norelaying",
             BounceReason::SystemError => "systemerror",
-            BounceReason::MesgTooLarge => "mesgtoolarge",
+            BounceReason::SystemFull => "systemfull",
+            BounceReason::MesgTooBig => "mesgtoobig",
+            BounceReason::ExceedLimit => "exceedlimit",
             BounceReason::PolicyViolation => "policyviolation",
+            BounceReason::AuthFailure => "authfailure",
+            BounceReason::RequirePtr => "requireptr",
+            BounceReason::BadReputation => "badreputation",
+            BounceReason::Speeding => "speeding",
+            BounceReason::TooManyConn => "toomanyconn",
+            BounceReason::NetworkError => "networkerror",
+            BounceReason::SecurityError => "securityerror",
+            BounceReason::FailedStartTls => "failedstarttls",
+            BounceReason::NotCompliantRfc => "notcompliantrfc",
+            BounceReason::ContentError => "contenterror",
+            BounceReason::VirusDetected => "virusdetected",
+            BounceReason::SyntaxError => "syntaxerror",
+            BounceReason::MailerError => "mailererror",
+            BounceReason::Suppressed => "suppressed",
+            BounceReason::OnHold => "onhold",
+            BounceReason::Delivered => "delivered",
             BounceReason::Feedback => "feedback",
             BounceReason::Vacation => "vacation",
             BounceReason::Undefined => "undefined",
         }
     }
 
+    /// The reason named `name`; the former name `mesgtoolarge` still reads.
     pub fn from_name(name: &str) -> Option<BounceReason> {
-        BounceReason::ALL.into_iter().find(|r| r.name() == name)
+        match name {
+            "mesgtoolarge" => Some(BounceReason::MesgTooBig),
+            _ => BounceReason::ALL.into_iter().find(|r| r.name() == name),
+        }
     }
 
-    /// Hard: the address itself is dead (no such user, no such domain, moved, does not accept mail).
-    /// Everything else is soft, even with a 5.x.x code.
+    /// Hard: the address itself is dead (no such user, no such domain, moved, a domain that takes no mail).
+    /// Everything else is soft, even with a 5.x.x code; and a transient refusal (4.x.x) is never hard,
+    /// whatever its reason ([`Bounce::is_hard`]).
     pub fn is_hard(self) -> bool {
         matches!(
             self,
@@ -254,6 +358,10 @@ mod tests {
         assert!(!policy.is_hard());
         assert!(policy.is_permanent(), "the RFC 3463 class is still recorded");
         assert!(!bounce("5.2.2", BounceReason::MailboxFull).is_hard());
+        assert!(!bounce("4.1.1", BounceReason::UserUnknown).is_hard(), "a transient code is never hard");
+        let reply_only =
+            Bounce { status: String::new(), smtp_code: Some(450), ..bounce("", BounceReason::HostUnknown) };
+        assert!(!reply_only.is_hard());
         assert!(!bounce("4.4.7", BounceReason::Expired).is_permanent());
     }
 
@@ -261,6 +369,11 @@ mod tests {
     fn reason_names_round_trip() {
         for reason in BounceReason::ALL {
             assert_eq!(BounceReason::from_name(reason.name()), Some(reason));
+            let json = serde_json::to_string(&reason).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", reason.name()));
         }
+        assert_eq!(BounceReason::from_name("mesgtoolarge"), Some(BounceReason::MesgTooBig));
+        let former: Result<BounceReason, _> = serde_json::from_str("\"mesgtoolarge\"");
+        assert_eq!(former.ok(), Some(BounceReason::MesgTooBig), "a record kept under the former name reads");
     }
 }

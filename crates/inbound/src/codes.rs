@@ -10,17 +10,26 @@ pub(crate) fn parse_status(text: &str) -> Option<String> {
 }
 
 /// The first failure status code (class 4 or 5) standing on its own in `text`: `550 5.1.1 <bob@…>` gives
-/// `5.1.1`, `(#5.2.2)` gives `5.2.2`; an IP address such as `192.0.2.5.1` gives nothing.
+/// `5.1.1`, `(#5.2.2)` gives `5.2.2`; an IP address such as `192.0.2.5.1` or a version (`v5.2.1`) gives
+/// nothing. A generic code (`X.0.0`, or `4.4.7` said of any delay) gives way to a more specific one later in
+/// the text.
 pub(crate) fn find_status(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
-    (0..bytes.len()).find_map(|start| {
+    let mut codes = (0..bytes.len()).filter_map(|start| {
         let class = *bytes.get(start)?;
-        if !matches!(class, b'4' | b'5') || !starts_token(bytes, start) {
+        let version = start > 0 && matches!(bytes.get(start - 1), Some(b'v' | b'V'));
+        if !matches!(class, b'4' | b'5') || version || !starts_token(bytes, start) {
             return None;
         }
         let end = status_end(bytes, start)?;
-        text.get(start..end).map(str::to_string)
-    })
+        text.get(start..end)
+    });
+    let first = codes.next()?;
+    let generic = |code: &str| code.ends_with(".0.0") || code == "4.4.7";
+    if !generic(first) {
+        return Some(first.to_string());
+    }
+    Some(codes.take(16).find(|code| !generic(code)).unwrap_or(first).to_string())
 }
 
 /// The first SMTP reply code of a failure (4xx or 5xx) standing on its own in `text`: `550 5.1.1 …`,

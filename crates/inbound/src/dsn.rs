@@ -16,7 +16,7 @@ use domain::people::EmailAddress;
 use mail_parser::Message;
 
 use crate::fields::{self, Fields};
-use crate::{BounceReport, BouncedRecipient, DeliveryAction, codes, legacy, mail, verp};
+use crate::{BounceReport, BouncedRecipient, DeliveryAction, legacy, mail, reasons, verp};
 
 const STATUS_PARTS: &[(&str, &str)] =
     &[("message", "delivery-status"), ("message", "global-delivery-status")];
@@ -43,12 +43,15 @@ pub(crate) fn read(message: &Message<'_>) -> Dsn {
     let mut seen = std::collections::HashSet::new();
     let mut left_out = 0;
     let mut successes = 0;
+    // The human-readable part often says at which command the server refused, where the status part does
+    // not (Postfix's "(in reply to RCPT TO command)").
+    let told = legacy::recipients_in_text(message);
     for part in &status_parts {
         let blocks = fields::blocks(&mail::part_text(part));
         let per_recipient =
             blocks.into_iter().filter(|b| b.has("final-recipient") || b.has("original-recipient"));
         for block in per_recipient {
-            match recipient(&block) {
+            match recipient(&block, &told) {
                 Entry::Reported(_) if recipients.len() >= crate::MAX_RECIPIENTS => left_out += 1,
                 Entry::Reported(found) => {
                     if seen.insert((found.address.clone(), found.action)) {
@@ -68,11 +71,11 @@ pub(crate) fn read(message: &Message<'_>) -> Dsn {
     if recipients.iter().any(|r| r.diagnostic.is_empty()) {
         // Some servers leave out Diagnostic-Code, and a truncated report loses it: the human-readable part
         // may still give the server's words.
-        fill_in_from_text(&mut recipients, &legacy::recipients_in_text(message));
+        fill_in_from_text(&mut recipients, &told);
     }
     if recipients.is_empty() {
         // A mangled report: the human-readable part may still name the recipients.
-        recipients = legacy::recipients_in_text(message);
+        recipients = told;
         evidence = "delivery status notification (RFC 3464) without readable recipient fields".to_string();
     }
     let copy = mail::returned_copy(message);
@@ -93,12 +96,12 @@ fn fill_in_from_text(recipients: &mut [BouncedRecipient], from_text: &[BouncedRe
         let Some(told) = from_text.iter().find(|t| t.address == recipient.address) else {
             continue;
         };
-        let status = if recipient.status.is_empty() { told.status.clone() } else { recipient.status.clone() };
-        let mut filled = BouncedRecipient::new(
+        let mut filled = BouncedRecipient::at_stage(
             recipient.address.clone(),
             recipient.action,
-            status,
+            if reasons::is_pseudo(&recipient.status) { String::new() } else { recipient.status.clone() },
             told.diagnostic.clone(),
+            told.stage,
         );
         filled.remote_mta = recipient.remote_mta.take();
         filled.final_recipient = recipient.final_recipient.take();
@@ -112,8 +115,8 @@ enum Entry {
     Unreadable,
 }
 
-/// One per-recipient block.
-fn recipient(block: &Fields) -> Entry {
+/// One per-recipient block; `told` are the recipients the human-readable part names.
+fn recipient(block: &Fields, told: &[BouncedRecipient]) -> Entry {
     let address_of = |name: &str| {
         block.get(name).and_then(|v| mail::addresses_in(fields::without_type(v)).into_iter().next())
     };
@@ -124,7 +127,8 @@ fn recipient(block: &Fields) -> Entry {
     };
 
     let diagnostic = block.get("diagnostic-code").map(fields::without_type).unwrap_or_default().to_string();
-    let status = status(block.get("status"), &diagnostic);
+    let status =
+        block.get("status").and_then(|f| f.split_whitespace().next()).unwrap_or_default().to_string();
     let action = match block.get("action").map(|a| a.trim().to_ascii_lowercase()).as_deref() {
         Some("failed") => DeliveryAction::Failed,
         Some("delayed") => DeliveryAction::Delayed,
@@ -135,23 +139,11 @@ fn recipient(block: &Fields) -> Entry {
         _ => DeliveryAction::Failed,
     };
 
-    let mut found = BouncedRecipient::new(address.clone(), action, status, diagnostic);
+    let stage = told.iter().find(|t| t.address == address).and_then(|t| t.stage);
+    let mut found = BouncedRecipient::at_stage(address.clone(), action, status, diagnostic, stage);
     found.remote_mta = block.get("remote-mta").map(|v| fields::without_type(v).to_string());
     found.final_recipient = final_recipient.filter(|f: &EmailAddress| *f != address);
     Entry::Reported(Box::new(found))
-}
-
-/// The `Status` field, or the code in the diagnostic when the field is missing or only says `X.0.0` and the
-/// server's words are more specific.
-fn status(field: Option<&str>, diagnostic: &str) -> String {
-    let field = field.and_then(|f| f.split_whitespace().next()).and_then(codes::parse_status);
-    let from_diagnostic = codes::find_status(diagnostic);
-    match (field, from_diagnostic) {
-        (Some(field), Some(specific)) if field.ends_with(".0.0") && !specific.ends_with(".0.0") => specific,
-        (Some(field), _) => field,
-        (None, Some(specific)) => specific,
-        (None, None) => String::new(),
-    }
 }
 
 #[cfg(test)]
@@ -163,7 +155,7 @@ mod tests {
     }
 
     fn reported(text: &str) -> BouncedRecipient {
-        match recipient(&block(text)) {
+        match recipient(&block(text), &[]) {
             Entry::Reported(found) => *found,
             _ => panic!("expected a reported recipient in {text}"),
         }
@@ -171,10 +163,20 @@ mod tests {
 
     #[test]
     fn a_generic_status_gives_way_to_the_diagnostics_code() {
-        assert_eq!(status(Some("5.0.0"), "550 5.1.1 user unknown"), "5.1.1");
-        assert_eq!(status(Some("5.2.2 (mailbox full)"), "552 quota"), "5.2.2");
-        assert_eq!(status(None, "550-5.7.1 policy"), "5.7.1");
-        assert_eq!(status(Some("bogus"), "550 no code"), "");
+        let status = |field: &str, diagnostic: &str| {
+            let text = format!(
+                "Final-Recipient: rfc822; bob@example.net\nAction: failed\n{field}Diagnostic-Code: smtp; {diagnostic}\n"
+            );
+            reported(&text).status
+        };
+        assert_eq!(status("Status: 5.0.0\n", "550 5.1.1 user unknown"), "5.1.1");
+        assert_eq!(status("Status: 5.2.2 (mailbox full)\n", "552 quota"), "5.2.2");
+        assert_eq!(status("", "550-5.7.1 policy"), "5.7.1");
+        assert_eq!(
+            status("Status: bogus\n", "550 no code"),
+            "5.0.901",
+            "nothing placed: on hold, with its pseudo code"
+        );
     }
 
     #[test]
@@ -195,8 +197,8 @@ mod tests {
         let delayed = reported("Final-Recipient: rfc822; bob@example.net\nStatus: 4.4.1\n");
         assert_eq!(delayed.action, DeliveryAction::Delayed);
         let relayed = block("Final-Recipient: rfc822; bob@example.net\nAction: relayed\nStatus: 2.0.0\n");
-        assert!(matches!(recipient(&relayed), Entry::Delivered));
+        assert!(matches!(recipient(&relayed, &[]), Entry::Delivered));
         let nobody = block("Final-Recipient: rfc822; not an address\nAction: failed\n");
-        assert!(matches!(recipient(&nobody), Entry::Unreadable));
+        assert!(matches!(recipient(&nobody, &[]), Entry::Unreadable));
     }
 }

@@ -43,7 +43,7 @@ use mail_parser::MessageParser;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-pub use reasons::reason_for;
+pub use reasons::{Judged, Stage, judge, reason_for};
 
 /// The first failure status code (RFC 3463, class 4 or 5) standing in a server's answer: `5.1.1` in
 /// `550 5.1.1 <bob@example.net>: User unknown`. For the answers the endpoint gets while sending; with
@@ -98,7 +98,8 @@ pub struct BouncedRecipient {
     pub address: EmailAddress,
     /// The enhanced status code (RFC 3463), e.g. `5.1.1`; empty when the report gave none.
     pub status: String,
-    /// Hard: the address itself is dead and goes on the suppression list. Always `reason.is_hard()`.
+    /// Hard: the address itself is dead and goes on the suppression list. The domain's verdict
+    /// ([`Bounce::is_hard`]): a hard reason with a permanent (or no) code.
     pub hard: bool,
     /// Why, in Sisimai's vocabulary.
     pub reason: BounceReason,
@@ -117,27 +118,45 @@ pub struct BouncedRecipient {
     /// forward).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub final_recipient: Option<EmailAddress>,
+    /// The SMTP command the refusal answered, when the report says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<Stage>,
 }
 
 impl BouncedRecipient {
-    /// A recipient whose reason is read from its status code and diagnostic text ([`reason_for`]) and whose
-    /// hard/soft verdict follows from that reason.
+    /// A recipient whose status code and reason are settled by [`judge`] from the report's `Status` field
+    /// (may be empty) and the server's words, and whose hard/soft verdict is the domain's.
     /// The diagnostic is tidied: whitespace collapsed, and the reply code a multi-line SMTP answer repeats
     /// on every line (`550-5.1.1 … 550-5.1.1 … 550 5.1.1 …`) kept once.
     pub fn new(address: EmailAddress, action: DeliveryAction, status: String, diagnostic: String) -> Self {
+        Self::at_stage(address, action, status, diagnostic, None)
+    }
+
+    /// Like [`BouncedRecipient::new`], with the SMTP stage the report names elsewhere than in the server's
+    /// words (the words win when they name one).
+    pub fn at_stage(
+        address: EmailAddress,
+        action: DeliveryAction,
+        status: String,
+        diagnostic: String,
+        stage: Option<Stage>,
+    ) -> Self {
         let diagnostic = codes::tidy_diagnostic(&diagnostic);
-        let reason = reason_for(&status, &diagnostic);
-        BouncedRecipient {
+        let judged = judge(&status, &diagnostic, stage, action == DeliveryAction::Delayed);
+        let mut recipient = BouncedRecipient {
             address,
-            hard: reason.is_hard(),
+            hard: false,
             smtp_code: codes::find_smtp_code(&diagnostic),
-            status,
-            reason,
+            status: judged.status,
+            reason: judged.reason,
             action,
             diagnostic,
             remote_mta: None,
             final_recipient: None,
-        }
+            stage: judged.stage,
+        };
+        recipient.hard = recipient.bounce().is_hard();
+        recipient
     }
 
     /// The bounce as the domain records it.
