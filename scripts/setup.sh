@@ -48,6 +48,19 @@ else
   fi
 fi
 
+step "SpamAssassin (Debian) to score the mail the endpoint sends, network tests off"
+if command -v spamassassin >/dev/null; then
+  ok "$(spamassassin --version 2>/dev/null | head -1)"
+else
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update
+  apt-get install -y --no-install-recommends spamassassin
+  # The package may start a daemon: the tests run the command alone.
+  if command -v systemctl >/dev/null && systemctl is-active --quiet spamassassin 2>/dev/null; then
+    systemctl disable --now spamassassin || true
+  fi
+fi
+
 step "aiosmtpd $AIOSMTPD_VERSION (the real SMTP server the tests start)"
 if python3 -c "import aiosmtpd, sys; sys.exit(aiosmtpd.__version__ != '$AIOSMTPD_VERSION')" 2>/dev/null; then
   ok "aiosmtpd $AIOSMTPD_VERSION"

@@ -2,7 +2,7 @@
 //! to manage users and their tokens, and `endpoint classify` to see what the inbound reader makes of a
 //! message.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -54,10 +54,12 @@ pub enum Command {
     /// DKIM keys of the sending domains: make one (and print the DNS record to publish), or list them.
     #[command(subcommand)]
     Dkim(DkimCommand),
-    /// Read one raw RFC 5322 message (a file, or `-` for standard input) and print what it is, as JSON.
+    /// Read raw RFC 5322 messages (files, or `-` for standard input) and print what each is, as JSON: one
+    /// object for one file; one line per file, with its `file`, for several.
     Classify {
-        /// The message file, or `-` for standard input.
-        file: PathBuf,
+        /// The message files, or `-` for standard input.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
     },
 }
 
@@ -298,7 +300,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Classify { file } => classify(&file),
+        Command::Classify { files } => classify(&files),
     }
 }
 
@@ -308,15 +310,26 @@ fn init_tracing() {
     let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
 }
 
-fn classify(file: &PathBuf) -> anyhow::Result<()> {
-    let mut raw = Vec::new();
-    if file.as_os_str() == "-" {
-        std::io::stdin().read_to_end(&mut raw).context("reading the message from standard input")?;
-    } else {
-        raw = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+fn classify(files: &[PathBuf]) -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for file in files {
+        let mut raw = Vec::new();
+        if file.as_os_str() == "-" {
+            std::io::stdin().read_to_end(&mut raw).context("reading the message from standard input")?;
+        } else {
+            raw = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+        }
+        let classification = serde_json::to_value(inbound::classify(&raw))?;
+        let line = match classification {
+            serde_json::Value::Object(mut fields) if files.len() > 1 => {
+                fields.insert("file".to_string(), file.display().to_string().into());
+                serde_json::Value::Object(fields)
+            }
+            single => single,
+        };
+        writeln!(out, "{line}")?;
     }
-    let classification = inbound::classify(&raw);
-    println!("{}", serde_json::to_string(&classification)?);
+    out.flush()?;
     Ok(())
 }
 

@@ -58,7 +58,7 @@ async fn a_revoked_user_is_listed_as_such_and_their_token_stops_working() {
 }
 
 #[test]
-fn classify_prints_one_json_object_for_a_file_or_standard_input() {
+fn classify_prints_one_json_object_for_a_file_or_standard_input_and_a_line_per_file_for_several() {
     let run = |args: &[&str], stdin: Option<&[u8]>| -> Value {
         let mut child = Command::new(env!("CARGO_BIN_EXE_endpoint"))
             .args(args)
@@ -88,6 +88,24 @@ fn classify_prints_one_json_object_for_a_file_or_standard_input() {
     let auto_reply = run(&["classify", "-"], Some(&vacation));
     assert_eq!(auto_reply["kind"], "auto_reply");
     assert_eq!(auto_reply["recipients"], Value::Array(vec![]));
+
+    let (first, second) = (sample("postfix-user-unknown.eml"), sample("vacation-italian.eml"));
+    let many = Command::new(env!("CARGO_BIN_EXE_endpoint"))
+        .args(["classify", first.to_str().unwrap(), second.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(many.status.success());
+    let lines: Vec<Value> =
+        String::from_utf8_lossy(&many.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let kinds: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|l| (l["file"].as_str().unwrap_or_default(), l["kind"].as_str().unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [(first.to_str().unwrap(), "bounce"), (second.to_str().unwrap(), "auto_reply")],
+        "several files: one line each, naming its file"
+    );
 
     let missing =
         Command::new(env!("CARGO_BIN_EXE_endpoint")).args(["classify", "/no/such.eml"]).output().unwrap();

@@ -69,3 +69,22 @@ pub(crate) fn read(message: &Message<'_>) -> Option<Complaint> {
         evidence,
     })
 }
+
+/// A Microsoft JMRP complaint (Outlook.com, Hotmail) in its own format, or an SES complaint sent by email:
+/// no feedback-report part, a subject "complaint about message from <IP>", and the reported message
+/// attached. Who complained is the attached copy's `X-HmXmrOriginalRecipient`, else its `To`.
+pub(crate) fn read_jmrp(message: &Message<'_>) -> Option<Complaint> {
+    let headers = mail::root_headers(message);
+    let subject = mail::text(headers, "subject").map(|s| mail::normalise(&s)).unwrap_or_default();
+    if !subject.contains("complaint about message from") {
+        return None;
+    }
+    let copy = mail::returned_copy(message)?;
+    Some(Complaint {
+        feedback_type: "abuse".to_string(),
+        original_recipient: copy.complainant.first().or(copy.to.first()).cloned(),
+        verp_email_id: verp::email_id_among(&copy.return_path),
+        original_message_id: copy.message_id,
+        evidence: "complaint report in Microsoft's JMRP format".to_string(),
+    })
+}

@@ -55,6 +55,10 @@ const SUBJECT_OPENINGS: &[&str] = &[
     "自動回覆",
 ];
 
+/// Endings of a subject that an away notice writes about its sender.
+const SUBJECT_ENDINGS: &[&str] =
+    &["is out of the office", "is out of office", "est absent", "ist abwesend", "è assente"];
+
 /// Words of a subject that speaks of being away.
 const AWAY_WORDS: &[&str] = &[
     "out of office",
@@ -102,6 +106,10 @@ pub(crate) fn detect(headers: &[Header<'_>]) -> Option<String> {
     let subject = mail::text(headers, "subject").map(|s| mail::normalise(&s)).unwrap_or_default();
     if let Some(opening) = SUBJECT_OPENINGS.iter().find(|o| subject.starts_with(*o)) {
         return Some(format!("subject starts with \"{opening}\""));
+    }
+    // Lotus Notes and Domino: "Martin Keller is out of the office." with no header saying it is automatic.
+    if SUBJECT_ENDINGS.iter().any(|e| subject.trim_end_matches('.').ends_with(e)) {
+        return Some("subject says the sender is away".to_string());
     }
     let bulk = precedence.iter().any(|p| matches!(p.as_str(), "bulk" | "junk" | "list"));
     let suppressing = mail::has(headers, "x-auto-response-suppress");

@@ -16,7 +16,7 @@ use domain::people::EmailAddress;
 use mail_parser::Message;
 
 use crate::fields::{self, Fields};
-use crate::{BounceReport, BouncedRecipient, DeliveryAction, legacy, mail, reasons, verp};
+use crate::{BounceReport, BouncedRecipient, DeliveryAction, codes, legacy, mail, reasons, verp};
 
 const STATUS_PARTS: &[(&str, &str)] =
     &[("message", "delivery-status"), ("message", "global-delivery-status")];
@@ -92,8 +92,12 @@ pub(crate) fn read(message: &Message<'_>) -> Dsn {
 /// Recipients without the server's words take them (and the status code, when they have none) from the
 /// report's human-readable part.
 fn fill_in_from_text(recipients: &mut [BouncedRecipient], from_text: &[BouncedRecipient]) {
+    let only_one = from_text.len() == 1 && recipients.len() == 1;
     for recipient in recipients.iter_mut().filter(|r| r.diagnostic.is_empty()) {
-        let Some(told) = from_text.iter().find(|t| t.address == recipient.address) else {
+        // By address; or, for a report about one recipient, the one the text names (an alias expanded to
+        // another address).
+        let by_address = from_text.iter().find(|t| t.address == recipient.address);
+        let Some(told) = by_address.or(from_text.first().filter(|_| only_one)) else {
             continue;
         };
         let mut filled = BouncedRecipient::at_stage(
@@ -126,7 +130,13 @@ fn recipient(block: &Fields, told: &[BouncedRecipient]) -> Entry {
         return Entry::Unreadable;
     };
 
-    let diagnostic = block.get("diagnostic-code").map(fields::without_type).unwrap_or_default().to_string();
+    // The type is dropped (`smtp; 550 …` reads as `550 …`), except `X-Unix`: a local program's exit says
+    // a mailer failed.
+    let diagnostic = match block.get("diagnostic-code") {
+        Some(code) if code.trim_start().to_ascii_lowercase().starts_with("x-unix") => code.trim().to_string(),
+        Some(code) => fields::without_type(code).to_string(),
+        None => String::new(),
+    };
     let status =
         block.get("status").and_then(|f| f.split_whitespace().next()).unwrap_or_default().to_string();
     let action = match block.get("action").map(|a| a.trim().to_ascii_lowercase()).as_deref() {
@@ -139,7 +149,19 @@ fn recipient(block: &Fields, told: &[BouncedRecipient]) -> Entry {
         _ => DeliveryAction::Failed,
     };
 
-    let stage = told.iter().find(|t| t.address == address).and_then(|t| t.stage);
+    let told = told.iter().find(|t| t.address == address);
+    let stage = told.and_then(|t| t.stage);
+    // Some servers put the SMTP answer only in the human-readable part (Exchange's "Remote Server returned
+    // '550 5.1.1 …'", Sendmail's transcript): it is read with the status part's words.
+    let diagnostic = match told {
+        Some(t)
+            if codes::find_smtp_code(&diagnostic).is_none()
+                && codes::find_smtp_code(&t.diagnostic).is_some() =>
+        {
+            format!("{} {diagnostic}", t.diagnostic)
+        }
+        _ => diagnostic,
+    };
     let mut found = BouncedRecipient::at_stage(address.clone(), action, status, diagnostic, stage);
     found.remote_mta = block.get("remote-mta").map(|v| fields::without_type(v).to_string());
     found.final_recipient = final_recipient.filter(|f: &EmailAddress| *f != address);

@@ -33,6 +33,39 @@ const INTRODUCTIONS: &[(&str, &str)] = &[
     ("an error occurred while trying to deliver the mail to the following recipients", "Amazon SES bounce"),
     ("could not be delivered to one or more of its recipients", "bounce"),
     ("the following recipient(s) cannot be reached", "Exchange bounce"),
+    ("message could not be delivered", "bounce"),
+    ("could not be delivered to", "bounce"),
+    ("error delivering to", "bounce"),
+    ("delivery to the following", "bounce"),
+    ("the following address failed", "bounce"),
+    ("the following addresses failed", "bounce"),
+    ("permanent error", "bounce"),
+    ("your message was returned", "bounce"),
+    ("message was returned", "bounce"),
+    ("was not delivered to", "bounce"),
+    ("fatal delivery errors", "bounce"),
+    ("forwarding of your message failed", "bounce"),
+    ("failed to deliver", "bounce"),
+    ("unable to deliver", "bounce"),
+    ("n'a pas pu être remis", "bounce (French)"),
+    ("n'a pas pu etre remis", "bounce (French)"),
+    ("impossible de remettre", "bounce (French)"),
+    ("konnte nicht zugestellt werden", "bounce (German)"),
+    ("nicht zugestellt werden", "bounce (German)"),
+    ("não pôde ser entregue", "bounce (Portuguese)"),
+    ("não foi possível entregar", "bounce (Portuguese)"),
+    ("não foi entregue", "bounce (Portuguese)"),
+    ("non è stato possibile recapitare", "bounce (Italian)"),
+    ("non può essere recapitato", "bounce (Italian)"),
+    ("non è stato recapitato", "bounce (Italian)"),
+    ("no se pudo entregar", "bounce (Spanish)"),
+    ("no ha podido ser entregado", "bounce (Spanish)"),
+    ("配信できません", "bounce (Japanese)"),
+    ("送信できません", "bounce (Japanese)"),
+    ("届きませんでした", "bounce (Japanese)"),
+    ("配送できませんでした", "bounce (Japanese)"),
+    ("не может быть доставлено", "bounce (Russian)"),
+    ("не удалось доставить", "bounce (Russian)"),
 ];
 
 /// Subjects of bounce reports, in the languages they are met in.
@@ -57,11 +90,39 @@ const SUBJECTS: &[&str] = &[
     "warning: message",
     "mail system error",
     "returned to sender",
+    "mail failed",
+    "returning to sender",
+    "not delivered",
+    "delivery error",
+    "failed delivery",
+    "permanent delivery failure",
+    "returned mail",
     "non remis",
+    "echec de remise",
+    "échec de remise",
+    "échec de la remise",
+    "non distribuable",
     "unzustellbar",
+    "nicht zustellbar",
+    "zustellung fehlgeschlagen",
     "non recapitabile",
+    "mancato recapito",
+    "non recapitato",
     "não entregue",
+    "falha na entrega",
+    "mensagem devolvida",
+    "não foi possível entregar",
     "no se pudo entregar",
+    "error de entrega",
+    "no entregado",
+    "配信不能",
+    "配信できません",
+    "退信",
+    "配信エラー",
+    "返送",
+    "不達",
+    "не доставлено",
+    "недоставленное",
 ];
 
 /// Senders of bounce reports (local parts and display names).
@@ -83,8 +144,22 @@ const COPY_MARKERS: &[&str] = &[
     "original message headers",
     "----- original message -----",
     "message headers follow",
+    "header follows",
+    "headers follow",
     "header of the original message",
     "copy of the original message",
+    "/ original message",
+    "original message ---",
+    "原始邮件",
+    "original message is following",
+    "message d'origine",
+    "message original",
+    "ursprüngliche nachricht",
+    "originalnachricht",
+    "mensagem original",
+    "messaggio originale",
+    "mensaje original",
+    "元のメッセージ",
 ];
 
 /// Words that say delivery is only delayed and still being tried.
@@ -116,6 +191,31 @@ pub(crate) fn read(message: &Message<'_>) -> Option<BounceReport> {
     let delayed = DELAY_WORDS.iter().any(|w| subject.contains(w) || opening.contains(w));
     let mut recipients = recipients(headers, report, delayed);
 
+    if recipients.is_empty() {
+        recipients = named_in_sentences(headers, report, delayed);
+    }
+    // Recipients whose own words give no code take the answer the report gives apart (the report's opening
+    // words only when it names one recipient: they may be about another). A reason the recipient's own
+    // words gave stands.
+    if recipients.iter().any(|r| !has_code(&r.diagnostic) || is_unplaced(r))
+        && let Some((answer, from_opening)) = server_answer(report)
+        && (!from_opening || recipients.len() == 1)
+    {
+        for recipient in recipients.iter_mut().filter(|r| !has_code(&r.diagnostic) || is_unplaced(r)) {
+            let diagnostic = format!("{} {answer}", recipient.diagnostic);
+            let mut told =
+                BouncedRecipient::new(recipient.address.clone(), recipient.action, String::new(), diagnostic);
+            if !is_unplaced(recipient) && told.reason != recipient.reason {
+                told.reason = recipient.reason;
+                if reasons::is_pseudo(&told.status) {
+                    told.status = recipient.status.clone();
+                }
+                told.hard = told.bounce().is_hard();
+            }
+            *recipient = told;
+        }
+    }
+
     let failed_list: Vec<EmailAddress> =
         mail::texts(headers, "x-failed-recipients").flat_map(|list| mail::addresses_in(&list)).collect();
     if !failed_list.is_empty() {
@@ -136,6 +236,141 @@ pub(crate) fn read(message: &Message<'_>) -> Option<BounceReport> {
         original_message_id: copy.and_then(|c| c.message_id),
         evidence,
     })
+}
+
+/// Words that open the server's answer where a report gives it apart from the addresses (Gmail's "The
+/// error that the other server returned was:", Exchange's "Remote Server returned", …).
+const ANSWER_MARKERS: &[&str] = &[
+    "the error that the other server returned was",
+    "the other server returned",
+    "the response from the remote server was",
+    "the response was",
+    "remote server returned",
+    "remote host said",
+    "the server responded",
+    "server replied",
+    "technical details of permanent failure",
+    "technical details of temporary failure",
+    "diagnostic information for administrators",
+    "error details",
+    "because:",
+    "(reason):",
+    "(reason) :",
+    "(reason)",
+    "reason:",
+    "raison :",
+    "raison:",
+    "grund:",
+    "motivo:",
+    "razão:",
+    "理由",
+    "原因",
+    "error:",
+];
+
+/// The server's answer a report gives apart from its list of addresses: the text after one of
+/// [`ANSWER_MARKERS`] up to the next empty line; else the last answer in a session transcript (`<-- 550 …`,
+/// `<<< 550 …`); else the report's own opening words, which say why in many plain notices.
+fn server_answer(report: &str) -> Option<(String, bool)> {
+    let lowered = report.to_lowercase();
+    // Lower-casing keeps byte offsets for almost all text; where it does not, the lowered text is read.
+    let source = if lowered.len() == report.len() { report } else { lowered.as_str() };
+    let marked = ANSWER_MARKERS.iter().find_map(|m| lowered.find(m).map(|at| at + m.len()));
+    if let Some(start) = marked {
+        let after = source.get(start..).unwrap_or_default();
+        let after = after.trim_start_matches([':', ' ', '\t', '\r', '\'']).trim_start_matches('\n');
+        let mut answer = Vec::new();
+        for line in after.lines() {
+            if line.trim().is_empty() {
+                if answer.is_empty() {
+                    continue;
+                }
+                break;
+            }
+            answer.push(line.trim());
+            if answer.len() >= 12 {
+                break;
+            }
+        }
+        let answer = mail::unfold(&answer.join(" "));
+        if !answer.is_empty() {
+            return Some((answer, false));
+        }
+    }
+    let transcript = report.lines().rev().find_map(|line| {
+        let (_, answer) = line
+            .split_once("<-- ")
+            .or_else(|| line.split_once("<<< "))
+            .or_else(|| line.split_once(">>> "))?;
+        has_code(answer).then(|| answer.trim().to_string())
+    });
+    if let Some(answer) = transcript {
+        return Some((answer, false));
+    }
+    Some((mail::unfold(opening_of_size(report, 2048)), true)).filter(|(t, _)| !t.is_empty())
+}
+
+/// A recipient whose own words gave no reason.
+fn is_unplaced(recipient: &BouncedRecipient) -> bool {
+    use domain::engagement::BounceReason::{OnHold, Undefined};
+    matches!(recipient.reason, OnHold | Undefined)
+}
+
+fn has_code(text: &str) -> bool {
+    codes::find_status(text).is_some() || codes::find_smtp_code(text).is_some()
+}
+
+/// Words before an address in a sentence that names who the message failed for.
+const NAMING_WORDS: &[&str] = &[
+    "delivering to",
+    "delivery to",
+    "deliver to",
+    "delivered to",
+    "message to",
+    "addressed to",
+    "recipient",
+    "rcpt to",
+    "address:",
+    "destinataire",
+    "destinatário",
+    "destinatario",
+    "empfänger",
+    "宛先",
+    "收件人",
+    "받는 사람",
+    "получател",
+];
+
+/// Recipients a report names only inside sentences ("There was an error delivering to bob@example.net"),
+/// for a report whose lines name none. Addresses of the report's own envelope are not recipients.
+fn named_in_sentences(headers: &[Header<'_>], report: &str, delayed: bool) -> Vec<BouncedRecipient> {
+    let ours = envelope_addresses(headers);
+    let action = if delayed { DeliveryAction::Delayed } else { DeliveryAction::Failed };
+    let mut found: Vec<BouncedRecipient> = Vec::new();
+    for line in report.lines() {
+        let lowered = line.to_lowercase();
+        if !NAMING_WORDS.iter().any(|w| lowered.contains(w)) {
+            continue;
+        }
+        for address in mail::addresses_in(line) {
+            if ours.contains(&address)
+                || verp::email_id(&address).is_some()
+                || found.iter().any(|r| r.address == address)
+            {
+                continue;
+            }
+            let said = mail::unfold(&line.replace(address.as_str(), " "));
+            found.push(BouncedRecipient::new(address, action, String::new(), said));
+        }
+    }
+    found
+}
+
+fn envelope_addresses(headers: &[Header<'_>]) -> Vec<EmailAddress> {
+    ["from", "to", "delivered-to", "x-original-to", "envelope-to", "return-path"]
+        .iter()
+        .flat_map(|name| mail::addresses(headers, name))
+        .collect()
 }
 
 /// The recipients named in the human-readable text of a report whose machine-readable part is missing.
@@ -200,8 +435,12 @@ fn evidence(headers: &[Header<'_>], report: &str) -> Option<String> {
 /// The first few kilobytes of a report, where the formats say what they are (a long message that only
 /// quotes such words further down is not a report).
 fn opening_of(report: &str) -> &str {
-    const OPENING: usize = 4096;
-    let mut end = report.len().min(OPENING);
+    opening_of_size(report, 4096)
+}
+
+/// The first `size` bytes of `report`, cut at a character boundary.
+fn opening_of_size(report: &str, size: usize) -> &str {
+    let mut end = report.len().min(size);
     while !report.is_char_boundary(end) {
         end -= 1;
     }
@@ -228,18 +467,26 @@ fn split_at_copy(text: &str) -> (&str, Option<&str>) {
         }
         offset += line.len();
     }
+    // No marker: the copy's headers start at the first line that is one of them.
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let lowered = line.to_ascii_lowercase();
+        if offset > 0 && COPY_STARTS.iter().any(|start| lowered.starts_with(start)) {
+            return (text.get(..offset).unwrap_or(text), text.get(offset..));
+        }
+        offset += line.len();
+    }
     (text, None)
 }
+
+/// Header lines that open a returned copy of our message when no marker line announces it.
+const COPY_STARTS: &[&str] = &["return-path:", "received: from", "message-id:", "dkim-signature:"];
 
 /// Each failed address at the start of a line, with the lines after it (more indented, up to an empty
 /// line) as the server's answer. Addresses of the report's own envelope (our return path, the sender) are
 /// not recipients.
 fn recipients(headers: &[Header<'_>], report: &str, delayed: bool) -> Vec<BouncedRecipient> {
-    let ours: Vec<EmailAddress> =
-        ["from", "to", "delivered-to", "x-original-to", "envelope-to", "return-path"]
-            .iter()
-            .flat_map(|name| mail::addresses(headers, name))
-            .collect();
+    let ours = envelope_addresses(headers);
 
     // (address, indentation of its line, the answer's lines)
     let mut blocks: Vec<(EmailAddress, usize, Vec<String>)> = Vec::new();
@@ -272,9 +519,9 @@ fn recipients(headers: &[Header<'_>], report: &str, delayed: bool) -> Vec<Bounce
         }
         let diagnostic = mail::unfold(&lines.join(" "));
         let status = codes::find_status(&diagnostic).unwrap_or_default();
-        let temporary = status.starts_with('4')
-            || (status.is_empty() && codes::find_smtp_code(&diagnostic).is_some_and(|c| c < 500));
-        let action = if temporary || (delayed && !status.starts_with('5')) {
+        // A report is a delay only when it says so ("will keep trying"): a 4.x.x answer in a report that gave
+        // up ("in the queue too long") is a failure.
+        let action = if delayed && !status.starts_with('5') {
             DeliveryAction::Delayed
         } else {
             DeliveryAction::Failed
@@ -282,6 +529,12 @@ fn recipients(headers: &[Header<'_>], report: &str, delayed: bool) -> Vec<Bounce
         match found.iter_mut().find(|r| r.address == address) {
             Some(known) if known.diagnostic.is_empty() => {
                 *known = BouncedRecipient::new(address, action, status, diagnostic)
+            }
+            // Named again with the code the first mention lacked (Exchange's "Diagnostic information for
+            // administrators"): both are the server's words.
+            Some(known) if !has_code(&known.diagnostic) && has_code(&diagnostic) => {
+                let both = format!("{} {diagnostic}", known.diagnostic);
+                *known = BouncedRecipient::new(address, action, status, both)
             }
             Some(_) => {}
             None => found.push(BouncedRecipient::new(address, action, status, diagnostic)),

@@ -34,6 +34,7 @@ mod legacy;
 mod mail;
 mod reasons;
 pub mod reply_text;
+mod ses;
 pub mod verp;
 
 use domain::engagement::{Bounce, BounceReason, EventKind};
@@ -322,6 +323,12 @@ pub fn classify(raw: &[u8]) -> Classification {
 /// A message that can be read but is damaged (a truncated MIME structure, a report missing its parts) is not
 /// an error: it is classified from what can be read.
 pub fn try_classify(raw: &[u8]) -> Result<Classification, Unreadable> {
+    // An Amazon SES notification posted as it is (JSON, not mail).
+    if raw.trim_ascii_start().starts_with(b"{")
+        && let Some(found) = std::str::from_utf8(raw).ok().and_then(ses::read)
+    {
+        return Ok(found);
+    }
     mail::check_readable(raw)?;
     let message = MessageParser::new().parse(raw).ok_or(Unreadable::NoHeaders)?;
     let headers = mail::root_headers(&message);
@@ -336,7 +343,20 @@ pub fn try_classify(raw: &[u8]) -> Result<Classification, Unreadable> {
     found.references = mail::message_ids(headers, "references");
     found.verp_email_id = verp::email_id_in_headers(headers);
 
-    if let Some(complaint) = arf::read(&message) {
+    // An SES notification delivered by email: its body is the JSON.
+    if let Some(body) = message.body_text(0).filter(|b| b.trim_start().starts_with('{'))
+        && let Some(notification) = ses::read(&body)
+    {
+        return Ok(Classification {
+            from: found.from,
+            message_id: found.message_id,
+            in_reply_to: found.in_reply_to,
+            references: found.references,
+            verp_email_id: notification.verp_email_id.or(found.verp_email_id),
+            ..notification
+        });
+    }
+    if let Some(complaint) = arf::read(&message).or_else(|| arf::read_jmrp(&message)) {
         found.kind = Kind::Complaint;
         found.feedback_type = Some(complaint.feedback_type);
         found.original_recipient = complaint.original_recipient;

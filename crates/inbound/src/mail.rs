@@ -224,6 +224,8 @@ pub(crate) struct ReturnedCopy {
     pub return_path: Vec<EmailAddress>,
     /// `To` of the copy: who we sent it to.
     pub to: Vec<EmailAddress>,
+    /// `X-HmXmrOriginalRecipient` of the copy: who complained, in a Microsoft JMRP report.
+    pub complainant: Vec<EmailAddress>,
 }
 
 impl ReturnedCopy {
@@ -232,6 +234,7 @@ impl ReturnedCopy {
             message_id: message_ids(headers, "message-id").into_iter().next(),
             return_path: addresses_in(&raw_values(headers, "return-path")),
             to: addresses(headers, "to"),
+            complainant: addresses_in(&raw_values(headers, "x-hmxmroriginalrecipient")),
         }
     }
 

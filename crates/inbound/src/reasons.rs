@@ -50,9 +50,16 @@ impl Stage {
 /// Words that say at which command a server refused, and the stage; the last one named in the text wins
 /// (a transcript lists the commands in order, and the refusal answers the last).
 const STAGES: &[(&str, Stage)] = &[
-    ("rcpt to", Stage::RcptTo),
+    ("rcpt to command", Stage::RcptTo),
+    ("after rcpt to", Stage::RcptTo),
+    ("rcpt to:<", Stage::RcptTo),
+    ("rcpt to: <", Stage::RcptTo),
     ("rcpt command", Stage::RcptTo),
-    ("mail from", Stage::MailFrom),
+    ("mail from command", Stage::MailFrom),
+    ("after mail from", Stage::MailFrom),
+    ("after pipelined mail from", Stage::MailFrom),
+    ("mail from:<", Stage::MailFrom),
+    ("mail from: <", Stage::MailFrom),
     ("mail command", Stage::MailFrom),
     ("end of data", Stage::Data),
     ("data command", Stage::Data),
@@ -159,7 +166,6 @@ mod words {
         "recipient … has exceeded … limit",
         "has exceeded … message limit",
         "exceeded the rate limit for this recipient",
-        "receiving mail at a rate",
         "receiving too much mail",
         "daily message limit",
         "daily receiving limit",
@@ -218,6 +224,8 @@ mod words {
         "we do not relay",
         "we don't relay",
         "we do not handle mail for",
+        "as a relay",
+        "not configured to let you",
         "we don't handle mail for",
         "no relaying",
         "is not a gateway",
@@ -304,6 +312,9 @@ mod words {
         "this address no longer",
         "is not a local address",
         "user missing home directory",
+        "not listed in domino directory",
+        "not listed in the directory",
+        "not listed in public name",
         // French, German, Portuguese, Italian, Spanish, Japanese
         "utilisateur inconnu",
         "destinataire inconnu",
@@ -402,10 +413,13 @@ mod words {
         "header too long",
         "8-bit data in header",
         "8bit data in header",
-        "mime",
+        "mime error",
+        "invalid mime",
+        "mime structure",
         "too many received",
         "invalid base64",
         "content rejected: banned",
+        "banned:",
         "message contains a banned",
         "banned content",
         "banned file",
@@ -425,7 +439,6 @@ mod words {
         "domain of sender address",
         "sender domain",
         "envelope sender",
-        "mail from … rejected",
         "null sender",
         "empty envelope sender",
         "batv",
@@ -472,6 +485,7 @@ mod words {
         "bulk mail",
         "spam-like",
         "content rejected",
+        "content denied",
         "message content rejected",
         "suspicious content",
         "phishing",
@@ -490,6 +504,7 @@ mod words {
     ];
     pub const SPEEDING: &[&str] = &[
         "try again slower",
+        "receiving mail at a rate",
         "sending too fast",
         "too fast",
         "too quickly",
@@ -586,7 +601,6 @@ mod words {
         "queue file write error",
         "timeout waiting for input",
         "transaction failed",
-        "unable to deliver",
         "temporary failure",
         "temporarily unavailable",
         "try again later",
@@ -648,6 +662,9 @@ mod words {
         "could not be delivered for",
         "cannot send message for",
         "giving up",
+        "retried for",
+        "has been abandoned",
+        "without success",
         "gave up",
         "connection timed out",
         "timed out",
@@ -697,6 +714,31 @@ mod words {
     pub const VACATION: &[&str] =
         &["i am away", "i am out of the office", "i'm out of the office", "out of office", "on vacation"];
 }
+
+/// Messages particular mailbox providers and services give, that name the reason in their own terms
+/// (Google's, Microsoft's, Yahoo's, Orange's and La Poste's, Tencent's …): tried before the general rules,
+/// as a deliverability engineer reads them.
+const PROVIDERS: &[(&str, BounceReason)] = &[
+    ("receiving mail at a rate that prevents additional messages", Speeding),
+    ("receiving mail too quickly", Speeding),
+    ("unusual rate of unsolicited mail", Blocked),
+    ("potential security issue", PolicyViolation),
+    ("very low reputation", BadReputation),
+    ("low reputation of the sending domain", BadReputation),
+    ("requested action not taken: mailbox unavailable", UserUnknown),
+    ("recipient address rejected: access denied", UserUnknown),
+    ("resolver.adr.recipnotfound", UserUnknown),
+    ("resolver.adr.recipientnotfound", UserUnknown),
+    ("traffic not accepted from this ip", Speeding),
+    ("sending from unregistered domains", Rejected),
+    ("tenant has exceeded threshold", Speeding),
+    ("is no longer valid", Suspend),
+    ("account is blocked", Suspend),
+    ("compte du destinataire est bloqu", Suspend),
+    ("deferred due to unexpected volume or user complaints", BadReputation),
+    ("mail content denied", SpamDetected),
+    ("may not have permission to post", Rejected),
+];
 
 /// Whether any of `phrases` is in `text` (normalised).
 fn says(text: &str, phrases: &[&str]) -> bool {
@@ -858,7 +900,7 @@ fn is_vague(reason: BounceReason) -> bool {
 }
 
 /// The pseudo code of a reason when the report gave no status code at all (`X.0.9nn`, never a real code).
-fn pseudo_code(reason: BounceReason, temporary: bool) -> String {
+pub(crate) fn pseudo_code(reason: BounceReason, temporary: bool) -> String {
     let detail = match reason {
         Undefined => 900,
         OnHold => 901,
@@ -998,6 +1040,12 @@ impl Evidence<'_> {
         if self.status.starts_with('2') {
             return Delivered;
         }
+        if self.text.starts_with("x-unix") {
+            return MailerError;
+        }
+        if let Some((_, reason)) = PROVIDERS.iter().find(|(phrase, _)| matches_phrase(self.text, phrase)) {
+            return *reason;
+        }
         let found = self.explicit().or_else(|| self.another()).or_else(|| self.fallback());
         let found = match found {
             Some(reason) => reason,
@@ -1044,7 +1092,7 @@ impl Evidence<'_> {
     /// `RCPT TO` (or with no code and no stage at all, as plain-text notices give them).
     fn user_unknown(&self) -> bool {
         use words::*;
-        if self.coded(Suspend) {
+        if self.coded(Suspend) || self.coded(Rejected) {
             return false;
         }
         if self.coded(UserUnknown) {
@@ -1055,14 +1103,14 @@ impl Evidence<'_> {
         // answered at RCPT TO, as plain-text notices and mailbox providers give them.
         let addressing = self.status.is_empty() || self.status.get(1..3) == Some(".1");
         let at_rcpt = self.stage == Some(Stage::RcptTo) || (self.stage.is_none() && addressing);
-        at_rcpt && self.says(USER_UNKNOWN)
+        at_rcpt && self.says(USER_UNKNOWN) && !self.sender_refused()
     }
 
     /// Refused by the recipient's side once it read the message, or "user unknown" where the code or the
     /// stage says it is not about the address.
     fn filtered(&self) -> bool {
         use words::*;
-        if self.coded(Suspend) {
+        if self.coded(Suspend) || self.coded(Rejected) || self.sender_refused() {
             return false;
         }
         if self.coded(Filtered) {
