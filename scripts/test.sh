@@ -34,15 +34,17 @@ record cargo test -p command-center --target wasm32-unknown-unknown
 section "release build"
 scripts/build.sh
 
-# The build is 768 KB gzip (the goal, 350 KB, is not met): a change that makes it grow is seen here, and
+# The build is 778 KB gzip (the goal, 350 KB, is not met): a change that makes it grow is seen here, and
 # the budget is raised only on purpose (690 → 700 for drafts kept per email, the token renewal in Settings,
 # errors beside their field and the push that sets aside a change the endpoint refuses for good; 700 → 730
 # for the people list and a person's page, and every name linking to it; 730 → 740 for desktop
 # notifications; 740 → 755 for the CRM widget's page and other tabs told of what one writes; 755 → 770
-# for the rep's mailbox in Settings and a reply's own words on the timelines). Bringing the page's module down
+# for the rep's mailbox in Settings and a reply's own words on the timelines; 770 → 780 for the bounce
+# reasons of Sisimai's whole vocabulary in words, in three languages, and the suppression list in Settings
+# with compose refusing a suppressed address). Bringing the page's module down
 # is a design change (a worker for the search index, screens loaded on first use), not a flag.
 section "size budget of the release build"
-scripts/size.sh --budget 770
+scripts/size.sh --budget 780
 
 section "the API against its OpenAPI document (schemathesis, release endpoint)"
 scripts/api-check.sh

@@ -117,6 +117,17 @@ pub fn event(i18n: I18n, kind: &EventKind) -> String {
     }
 }
 
+/// Why an address is suppressed, in words: a hard bounce's reason, a complaint or an unsubscribe.
+pub fn suppression_reason(i18n: I18n, suppression: &domain::sync::Suppression) -> String {
+    match (suppression.bounce_reason(), suppression.reason.as_str()) {
+        (Some(reason), _) => {
+            t_string!(i18n, suppressions.bounced, why = bounce_reason(i18n, reason)).to_string()
+        }
+        (None, "unsubscribed") => t_string!(i18n, suppressions.unsubscribed).to_string(),
+        (None, _) => t_string!(i18n, suppressions.complaint).to_string(),
+    }
+}
+
 /// Why a message came back, in words (the report's own code, `userunknown`, stays on the email's page in
 /// the server's diagnostic).
 pub fn bounce_reason(i18n: I18n, reason: BounceReason) -> String {

@@ -273,6 +273,10 @@ pub fn ComposePage() -> impl IntoView {
     });
 
     let campaigns = move || state.directory.campaigns_by_name();
+    // The suppression list compose refuses from: the cached copy at once, the endpoint's when it answers.
+    leptos::task::spawn_local(async move {
+        let _ = crate::state::suppressions::refresh(state).await;
+    });
 
     let submit = {
         let navigate = navigate.clone();
@@ -319,6 +323,31 @@ pub fn ComposePage() -> impl IntoView {
             } else {
                 None
             };
+            // A suppressed address is refused before anything is queued (a draft may still be saved).
+            if intent != Intent::SaveDraft {
+                let list = state.suppressions.get_untracked();
+                let refusal = |address: &EmailAddress| {
+                    domain::sync::Suppression::refusing(&list, [address]).map(|s| {
+                        let since =
+                            crate::format::date_time(s.since, tag(i18n.get_locale()), &state.time_zone());
+                        let why = labels::suppression_reason(i18n, s);
+                        t_string!(
+                            i18n,
+                            compose.suppressed,
+                            address = s.address.clone(),
+                            why = why,
+                            since = since
+                        )
+                        .to_string()
+                    })
+                };
+                if let Some(words) = recipient.as_ref().and_then(refusal) {
+                    errs.to = Some(words);
+                }
+                if let Some(words) = cc.iter().find_map(refusal) {
+                    errs.cc = Some(words);
+                }
+            }
             let named =
                 (f.campaign == "new").then(|| domain::people::record_name("campaign", &f.new_campaign));
             if matches!(named, Some(Err(_))) {

@@ -12,6 +12,7 @@ mod queue;
 pub mod search;
 mod settings;
 mod sign_in;
+mod suppressions;
 pub mod tasks;
 
 pub use bulk::BulkPage;

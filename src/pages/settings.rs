@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use crate::components::field::ZoneOptions;
 use crate::i18n::*;
 use crate::pages::mailbox_link::MailboxSettings;
+use crate::pages::suppressions::SuppressionSettings;
 use crate::state::use_app;
 use crate::storage::{Session, Settings, Write, meta};
 use crate::sync::{Api, ApiError};
@@ -157,6 +158,7 @@ pub fn SettingsPage() -> impl IntoView {
                 {move || blocked().map(|words| view! { <p class="note" role="status">{words}</p> })}
             </fieldset>
             <MailboxSettings />
+            <SuppressionSettings />
             <h2>{t_string!(i18n, settings.account).to_string()}</h2>
             <p>{move || state.session.with(|s| s.as_ref().map(|s| t_string!(i18n, settings.signed_in_as, email = s.email.clone(), endpoint = s.endpoint.clone()).to_string()))}</p>
             <Show when=move || state.status.with(|s| s.unauthorized)>

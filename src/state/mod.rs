@@ -11,6 +11,7 @@ mod directory;
 mod load;
 mod notices;
 pub mod search;
+pub mod suppressions;
 mod tabs;
 
 pub use directory::Directory;
@@ -99,6 +100,8 @@ pub struct AppState {
     pub tasks: RwSignal<HashMap<TaskId, Task>>,
     /// The search index and the saved searches' live members.
     pub search: search::Search,
+    /// The addresses the rep no longer sends to ([`suppressions`]).
+    pub suppressions: RwSignal<Vec<domain::sync::Suppression>>,
     /// People chosen in a search to send to or make tasks for (retargeting).
     pub retarget: RwSignal<Vec<PersonId>>,
     /// The members each saved search had when the rep last looked.
@@ -131,6 +134,7 @@ impl AppState {
             tasks: RwSignal::new(HashMap::new()),
             search: search::Search::new(),
             retarget: RwSignal::new(Vec::new()),
+            suppressions: RwSignal::new(Vec::new()),
             seen: RwSignal::new(HashMap::new()),
             unreadable: StoredValue::new(Default::default()),
             clock: StoredValue::new(None),

@@ -251,6 +251,7 @@ pub mod meta {
     pub const CURSOR: &str = "cursor";
     pub const COUNTS: &str = "counts";
     pub const SETTINGS: &str = "settings";
+    pub const SUPPRESSIONS: &str = "suppressions";
 }
 
 /// An open cache database. Cheap to clone (a handle on the same connection).

@@ -3,8 +3,10 @@
 //! Error answers are decoded into the protocol's [`ErrorBody`]; a request that never got an answer is a
 //! [`ApiError::Network`], which the sync engine retries.
 
-use domain::sync::{ChangePage, Cursor, ErrorBody, LinkMailbox, MailboxLink, Me, PushRequest, PushResponse};
-use gloo_net::http::{Request, Response};
+use domain::sync::{
+    ChangePage, Cursor, ErrorBody, LinkMailbox, MailboxLink, Me, PushRequest, PushResponse, Suppression,
+};
+use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 
 /// Why a call to the endpoint did not give what was asked.
@@ -62,49 +64,43 @@ impl Api {
         self.url(&format!("/changes/stream?access_token={token}"))
     }
 
-    fn authorization(&self) -> String {
-        format!("Bearer {}", self.token)
+    /// Sends `request` with the token.
+    async fn send(&self, request: RequestBuilder) -> Result<Response, ApiError> {
+        request.header("Authorization", &format!("Bearer {}", self.token)).send().await.map_err(network)
+    }
+
+    /// Sends `request` with the token and `body` as JSON.
+    async fn send_json<B: serde::Serialize>(
+        &self,
+        request: RequestBuilder,
+        body: &B,
+    ) -> Result<Response, ApiError> {
+        let request = request.header("Authorization", &format!("Bearer {}", self.token));
+        let request = request.json(body).map_err(|e| ApiError::Unreadable(e.to_string()))?;
+        request.send().await.map_err(network)
     }
 
     /// Checks the token and says whose it is.
     pub async fn me(&self) -> Result<Me, ApiError> {
-        let response = Request::get(&self.url("/me"))
-            .header("Authorization", &self.authorization())
-            .send()
-            .await
-            .map_err(network)?;
+        let response = self.send(Request::get(&self.url("/me"))).await?;
         decode(response).await
     }
 
     /// Pushes mutations; the answer has one outcome per mutation, in order.
     pub async fn push(&self, request: &PushRequest) -> Result<PushResponse, ApiError> {
-        let response = Request::post(&self.url("/sync"))
-            .header("Authorization", &self.authorization())
-            .json(request)
-            .map_err(|e| ApiError::Unreadable(e.to_string()))?
-            .send()
-            .await
-            .map_err(network)?;
+        let response = self.send_json(Request::post(&self.url("/sync")), request).await?;
         decode(response).await
     }
 
     /// The endpoint's copy of one email.
     pub async fn email(&self, id: domain::EmailId) -> Result<domain::Email, ApiError> {
-        let response = Request::get(&self.url(&format!("/emails/{id}")))
-            .header("Authorization", &self.authorization())
-            .send()
-            .await
-            .map_err(network)?;
+        let response = self.send(Request::get(&self.url(&format!("/emails/{id}")))).await?;
         decode(response).await
     }
 
     /// The rep's linked mailbox and how reading it goes; `None` when none is linked.
     pub async fn mailbox(&self) -> Result<Option<MailboxLink>, ApiError> {
-        let response = Request::get(&self.url("/mailbox"))
-            .header("Authorization", &self.authorization())
-            .send()
-            .await
-            .map_err(network)?;
+        let response = self.send(Request::get(&self.url("/mailbox"))).await?;
         if response.status() == 404 {
             return Ok(None);
         }
@@ -113,36 +109,38 @@ impl Api {
 
     /// Links the rep's mailbox (or changes the link).
     pub async fn link_mailbox(&self, link: &LinkMailbox) -> Result<MailboxLink, ApiError> {
-        let response = Request::put(&self.url("/mailbox"))
-            .header("Authorization", &self.authorization())
-            .json(link)
-            .map_err(|e| ApiError::Unreadable(e.to_string()))?
-            .send()
-            .await
-            .map_err(network)?;
+        let response = self.send_json(Request::put(&self.url("/mailbox")), link).await?;
         decode(response).await
     }
 
     /// Removes the link and the stored password.
     pub async fn unlink_mailbox(&self) -> Result<(), ApiError> {
-        let response = Request::delete(&self.url("/mailbox"))
-            .header("Authorization", &self.authorization())
-            .send()
-            .await
-            .map_err(network)?;
+        let response = self.send(Request::delete(&self.url("/mailbox"))).await?;
         match response.status() {
             204 | 404 => Ok(()),
             _ => decode::<serde_json::Value>(response).await.map(|_| ()),
         }
     }
 
+    /// The addresses the rep no longer sends to.
+    pub async fn suppressions(&self) -> Result<Vec<Suppression>, ApiError> {
+        decode(self.send(Request::get(&self.url("/suppressions"))).await?).await
+    }
+
+    /// Lifts an address's suppression: the rep may write to it again.
+    pub async fn lift_suppression(&self, address: &str) -> Result<(), ApiError> {
+        let address: String = js_sys::encode_uri_component(address).into();
+        let response = self.send(Request::delete(&self.url(&format!("/suppressions/{address}")))).await?;
+        match response.status() {
+            200..=299 | 404 => Ok(()),
+            _ => decode::<serde_json::Value>(response).await.map(|_| ()),
+        }
+    }
+
     /// One page of the change feed after `since`.
     pub async fn changes(&self, since: Cursor, limit: u32) -> Result<ChangePage, ApiError> {
-        let response = Request::get(&self.url(&format!("/changes?since={since}&limit={limit}")))
-            .header("Authorization", &self.authorization())
-            .send()
-            .await
-            .map_err(network)?;
+        let response =
+            self.send(Request::get(&self.url(&format!("/changes?since={since}&limit={limit}")))).await?;
         decode(response).await
     }
 }

@@ -249,6 +249,24 @@ pub struct Suppression {
     pub since: Instant,
 }
 
+impl Suppression {
+    /// The suppression of the first of `addresses` on `list`, if any: the one address that makes an email
+    /// refused before it is queued. Addresses compare without regard to case.
+    pub fn refusing<'a, 'b>(
+        list: &'a [Suppression],
+        addresses: impl IntoIterator<Item = &'b crate::EmailAddress>,
+    ) -> Option<&'a Suppression> {
+        addresses
+            .into_iter()
+            .find_map(|address| list.iter().find(|s| s.address.eq_ignore_ascii_case(address.as_str())))
+    }
+
+    /// What the suppression's reason is: a bounce reason (`userunknown`), or `complaint` / `unsubscribed`.
+    pub fn bounce_reason(&self) -> Option<crate::engagement::BounceReason> {
+        crate::engagement::BounceReason::from_name(&self.reason)
+    }
+}
+
 /// A rep's linked mailbox as the endpoint reports it (`GET /mailbox`). The password is never returned.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -916,6 +934,32 @@ impl Operation {
 mod tests {
     use super::*;
     use crate::email::tests::{at, draft};
+
+    #[test]
+    fn a_suppressed_address_refuses_whatever_its_case() {
+        let at = chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default();
+        let list = vec![
+            Suppression {
+                address: "bob@example.net".into(),
+                reason: "userunknown".into(),
+                email: None,
+                since: at,
+            },
+            Suppression {
+                address: "eve@example.org".into(),
+                reason: "complaint".into(),
+                email: None,
+                since: at,
+            },
+        ];
+        let address = |a: &str| crate::EmailAddress::parse(a).expect("valid");
+        let (ana, bob) = (address("ana@example.com"), address("Bob@Example.net"));
+        let found = Suppression::refusing(&list, [&ana, &bob]).map(|s| s.address.as_str());
+        assert_eq!(found, Some("bob@example.net"));
+        assert!(Suppression::refusing(&list, [&ana]).is_none());
+        assert_eq!(list[0].bounce_reason(), Some(crate::BounceReason::UserUnknown));
+        assert_eq!(list[1].bounce_reason(), None, "a complaint is no bounce");
+    }
 
     #[test]
     fn changes_waiting_count_the_records_the_rep_changed_not_the_operations() {
