@@ -19,6 +19,7 @@ pub mod people;
 pub mod people_list;
 pub mod reaction;
 pub mod search;
+pub mod sequence;
 pub mod status;
 pub mod sync;
 pub mod task;
