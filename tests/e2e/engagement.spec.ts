@@ -4,7 +4,7 @@
 // clicked + not replied" finds exactly 15 people; saved, it grows to 16 by itself when one more person
 // views and clicks; selecting them and sending makes 16 new messages.
 import { expect, test, type APIRequestContext } from '@playwright/test';
-import { INBOUND_SECRET, findUrl, header, newRep, recipient, screenshotPath, signIn, typeLink, waitForMessages, type Received } from './support/app';
+import { findUrl, header, newRep, postInbound, recipient, replyTo, screenshotPath, signIn, typeLink, waitForMessages, type Received } from './support/app';
 
 const BROWSER_UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15';
 
@@ -21,27 +21,7 @@ async function click(request: APIRequestContext, base: string, m: Received) {
 }
 
 async function reply(request: APIRequestContext, base: string, m: Received, rep: string) {
-  const messageId = header(m.raw, 'Message-ID')!;
-  const from = m.rcptTos[0];
-  const raw = [
-    `From: ${from}`,
-    `To: ${rep}`,
-    `Subject: Re: ${header(m.raw, 'Subject')}`,
-    `Message-ID: <reply-${Math.random().toString(36).slice(2)}@acme.example.com>`,
-    `In-Reply-To: ${messageId}`,
-    `References: ${messageId}`,
-    'Date: Tue, 01 Dec 2026 10:00:00 +0000',
-    'MIME-Version: 1.0',
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    'Sounds interesting, let us talk next week.',
-    '',
-  ].join('\r\n');
-  const answer = await request.post(`${base}/api/v1/inbound`, {
-    headers: { 'Content-Type': 'message/rfc822', Authorization: `Bearer ${INBOUND_SECRET}` },
-    data: raw,
-  });
-  expect(answer.status(), await answer.text()).toBe(200);
+  await postInbound(request, base, replyTo(m, rep, 'Sounds interesting, let us talk next week.'));
 }
 
 test('campaign + viewed + clicked + not replied: 15 people, a saved search that grows to 16 live, and a send to them', async ({ page, request }) => {

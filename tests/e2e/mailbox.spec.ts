@@ -6,7 +6,7 @@ import { chownSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { E2E_DIR, compose, findUrl, header, newRep, recipient, signIn, waitForMessages } from './support/app';
+import { E2E_DIR, compose, findUrl, newRep, recipient, replyTo, signIn, waitForMessages } from './support/app';
 
 const MAILBOX = 'inbox@seller.example.com';
 const IMAP_PORT = Number(process.env.E2E_IMAP_PORT ?? 18143);
@@ -60,23 +60,10 @@ test('a reply that lands in the linked mailbox shows on the email and drops the 
   const sidebar = page.getByRole('navigation', { name: 'Saved searches' });
   await expect(sidebar.getByRole('link', { name: /Viewed, no answer 1/ })).toBeVisible();
 
-  const messageId = header(sent.raw, 'Message-ID')!;
-  deliver([
-    `From: Ana <${to}>`,
-    `To: ${rep.email}`,
-    'Subject: Re: Thursday?',
-    `Message-ID: <reply-${Date.now()}@acme.example.com>`,
-    `In-Reply-To: ${messageId}`,
-    `References: ${messageId}`,
-    'Date: Mon, 07 Dec 2026 10:00:00 +0000',
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    'Thursday at 3 pm works for me.',
-    '',
-    `On Mon, Dec 7, 2026 at 9:00 AM <${rep.email}> wrote:`,
-    '> Hi Ana, shall we talk on Thursday?',
-    '',
-  ].join('\n'));
+  deliver(replyTo(sent, rep.email, 'Thursday at 3 pm works for me.', {
+    from: `Ana <${to}>`,
+    quoted: [`On Mon, Dec 7, 2026 at 9:00 AM <${rep.email}> wrote:`, '> Hi Ana, shall we talk on Thursday?', ''],
+  }));
   await expect(page.locator('table.people-list tbody tr', { hasText: to })).toHaveCount(0, { timeout: 10_000 });
   await expect(sidebar.getByRole('link', { name: /Viewed, no answer 0/ })).toBeVisible();
 

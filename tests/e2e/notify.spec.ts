@@ -3,7 +3,7 @@
 // scanner's click raise none; a burst becomes one notification; a task coming due raises one.
 import { randomUUID } from 'node:crypto';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
-import { compose, findUrl, header, INBOUND_SECRET, newRep, recipient, signIn, typeLink, waitForMessages } from './support/app';
+import { compose, findUrl, newRep, postInbound, recipient, replyTo, signIn, typeLink, waitForMessages } from './support/app';
 
 const BROWSER_UA = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15';
 
@@ -55,17 +55,7 @@ test('a person’s reply and click raise a notification each, a machine’s open
   // A person clicks, then replies: one notification each.
   await request.get(click, { headers: { 'User-Agent': BROWSER_UA }, maxRedirects: 0 });
   await expect.poll(notes).toEqual([`${to} clicked a link | Pricing for Acme`]);
-  const messageId = header(message.raw, 'Message-ID')!;
-  const reply = [
-    `From: ${to}`, `To: ${rep.email}`, 'Subject: Re: Pricing for Acme', `Message-ID: <reply-${Date.now()}@acme.example.com>`,
-    `In-Reply-To: ${messageId}`, `References: ${messageId}`, 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '',
-    'Let us talk on Thursday.', '',
-  ].join('\r\n');
-  const answer = await request.post(`${base}/api/v1/inbound`, {
-    headers: { 'Content-Type': 'message/rfc822', Authorization: `Bearer ${INBOUND_SECRET}` },
-    data: reply,
-  });
-  expect(answer.status()).toBe(200);
+  await postInbound(request, base, replyTo(message, rep.email, 'Let us talk on Thursday.', { from: to }));
   await expect.poll(notes).toEqual([`${to} clicked a link | Pricing for Acme`, `${to} replied | Pricing for Acme`]);
 
   // Clicking the reply's notification opens the email.

@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, type Page } from '@playwright/test';
+import { expect, type APIRequestContext, type Page } from '@playwright/test';
 
 export const E2E_DIR = process.env.E2E_DIR ?? 'artifacts/e2e';
 export const DATA_DIR = join(E2E_DIR, 'data');
@@ -134,4 +134,34 @@ export async function typeLink(page: Page, text: string, url: string): Promise<v
   await editor.press('Control+A');
   page.once('dialog', (dialog) => dialog.accept(url));
   await page.getByRole('button', { name: 'Link' }).click();
+}
+
+/** A prospect's reply to a message the SMTP server received, as their mail client writes it (the quoted
+ *  history after the new words when given). */
+export function replyTo(m: Received, rep: string, text: string, options: { from?: string; quoted?: string[] } = {}): string {
+  const messageId = header(m.raw, 'Message-ID')!;
+  return [
+    `From: ${options.from ?? m.rcptTos[0]}`,
+    `To: ${rep}`,
+    `Subject: Re: ${header(m.raw, 'Subject')}`,
+    `Message-ID: <reply-${Math.random().toString(36).slice(2)}@acme.example.com>`,
+    `In-Reply-To: ${messageId}`,
+    `References: ${messageId}`,
+    'Date: Mon, 07 Dec 2026 10:00:00 +0000',
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    text,
+    '',
+    ...(options.quoted ?? []),
+  ].join('\r\n');
+}
+
+/** Posts a raw message to the endpoint's inbound hook, as the mail server does. */
+export async function postInbound(request: APIRequestContext, base: string, raw: string): Promise<void> {
+  const answer = await request.post(`${base}/api/v1/inbound`, {
+    headers: { 'Content-Type': 'message/rfc822', Authorization: `Bearer ${INBOUND_SECRET}` },
+    data: raw,
+  });
+  expect(answer.status(), await answer.text()).toBe(200);
 }

@@ -157,13 +157,4 @@ impl Store {
         .await?;
         Ok(())
     }
-
-    /// The user with this address, active or not.
-    pub async fn user_by_email(&self, email: &str) -> Result<Option<UserId>, StoreError> {
-        let row = sqlx::query("SELECT id FROM users WHERE email = ?")
-            .bind(email)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|r| UserId(r.get(0))))
-    }
 }

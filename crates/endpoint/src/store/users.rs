@@ -16,6 +16,15 @@ pub struct UserRow {
 }
 
 impl Store {
+    /// The user with this address, active or not.
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<UserId>, StoreError> {
+        let row = sqlx::query("SELECT id FROM users WHERE email = ?")
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| UserId(r.get(0))))
+    }
+
     /// Adds a user with the hash of their token. Fails if the address is taken.
     pub async fn add_user(&self, email: &str, token_hash: &str) -> Result<UserId, StoreError> {
         let row = sqlx::query("INSERT INTO users (email, token_hash) VALUES (?, ?) RETURNING id")
