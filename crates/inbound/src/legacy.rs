@@ -184,7 +184,8 @@ pub(crate) fn read(message: &Message<'_>) -> Option<BounceReport> {
     }
     let text = mail::human_text(message);
     let (report, copy_text) = split_at_copy(&text);
-    let evidence = evidence(headers, report)?;
+    let attached_original = mail::returned_copy(message).is_some();
+    let evidence = evidence(headers, report, attached_original)?;
 
     let subject = mail::text(headers, "subject").map(|s| mail::normalise(&s)).unwrap_or_default();
     let opening = mail::normalise(opening_of(report));
@@ -412,7 +413,7 @@ impl Signals {
     }
 }
 
-fn evidence(headers: &[Header<'_>], report: &str) -> Option<String> {
+fn evidence(headers: &[Header<'_>], report: &str, attached_original: bool) -> Option<String> {
     let opening = mail::normalise(opening_of(report));
     let introduction = INTRODUCTIONS.iter().find(|(words, _)| opening.contains(words)).map(|(_, name)| *name);
     let Signals { failed_recipients, bounce_subject, from_daemon, null_sender, auto_submitted } =
@@ -428,6 +429,10 @@ fn evidence(headers: &[Header<'_>], report: &str) -> Option<String> {
     }
     if (from_daemon || null_sender) && bounce_subject {
         return Some("bounce (sender and subject of a delivery report)".to_string());
+    }
+    // A mail daemon returning our message is a bounce whatever its words (and beats Auto-Submitted).
+    if from_daemon && attached_original {
+        return Some("bounce (a mail daemon returned the original message)".to_string());
     }
     None
 }
