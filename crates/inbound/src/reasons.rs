@@ -738,6 +738,16 @@ const PROVIDERS: &[(&str, BounceReason)] = &[
     ("deferred due to unexpected volume or user complaints", BadReputation),
     ("mail content denied", SpamDetected),
     ("may not have permission to post", Rejected),
+    ("is not authorized to send email directly to our servers", Blocked),
+    ("sender is unauthenticated", AuthFailure),
+    ("missing a valid address in from: header", NotCompliantRfc),
+    ("having no from: header", NotCompliantRfc),
+    ("will be permanently deferred", Rejected),
+    ("resolver.rst.sendernotauthenticatedforgroup", Filtered),
+    ("resolver.rst.restrictedtorecipientspermission", Filtered),
+    ("resolver.rst.notauthorized", Filtered),
+    ("rate limited due to ip reputation", BadReputation),
+    ("insufficient system resources", SystemFull),
 ];
 
 /// Whether any of `phrases` is in `text` (normalised).
@@ -1291,6 +1301,28 @@ mod tests {
         ),
         ("5.7.30", "", FailedStartTls),
         ("2.0.0", "250 2.0.0 OK", Delivered),
+        (
+            "5.7.1",
+            "550-5.7.1 [192.0.2.9] The IP you're using to send mail is not authorized to send email directly to our servers.",
+            Blocked,
+        ),
+        ("5.7.9", "550 5.7.9 This mail has been blocked because the sender is unauthenticated.", AuthFailure),
+        (
+            "5.7.2",
+            "553 5.7.2 [TSS09] All messages from 192.0.2.9 will be permanently deferred; Retrying will NOT succeed.",
+            Rejected,
+        ),
+        (
+            "5.7.133",
+            "550 5.7.133 RESOLVER.RST.SenderNotAuthenticatedForGroup; authentication required",
+            Filtered,
+        ),
+        (
+            "4.7.650",
+            "451 4.7.650 The mail server [192.0.2.9] has been temporarily rate limited due to IP reputation.",
+            BadReputation,
+        ),
+        ("5.7.9", "554 5.7.9 Message not accepted for policy reasons.", PolicyViolation),
     ];
 
     #[test]
