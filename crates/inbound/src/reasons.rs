@@ -22,6 +22,10 @@
 
 use domain::engagement::BounceReason::{self, *};
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
 use serde::{Deserialize, Serialize};
 
 use crate::{codes, mail};
@@ -711,6 +715,40 @@ mod words {
         "exit status",
         "unknown mailer error",
     ];
+    /// Every table, for the index of their pieces ([`super::Index`]).
+    pub const ALL: &[&[&str]] = &[
+        MAILBOX_FULL,
+        MESG_TOO_BIG,
+        EXCEED_LIMIT,
+        SUSPEND,
+        HAS_MOVED,
+        NO_RELAYING,
+        AUTH_FAILURE,
+        USER_UNKNOWN,
+        FILTERED,
+        REQUIRE_PTR,
+        NOT_COMPLIANT_RFC,
+        BAD_REPUTATION,
+        CONTENT_ERROR,
+        REJECTED,
+        NOT_SENDER,
+        HOST_UNKNOWN,
+        SPAM,
+        SPEEDING,
+        TOO_MANY_CONN,
+        BLOCKED,
+        VIRUS,
+        POLICY,
+        SYSTEM_ERROR,
+        NETWORK_ERROR,
+        SYSTEM_FULL,
+        NOT_ACCEPT,
+        EXPIRED,
+        FAILED_STARTTLS,
+        SECURITY,
+        MAILER_ERROR,
+        VACATION,
+    ];
     pub const VACATION: &[&str] =
         &["i am away", "i am out of the office", "i'm out of the office", "out of office", "on vacation"];
 }
@@ -750,12 +788,94 @@ const PROVIDERS: &[(&str, BounceReason)] = &[
     ("insufficient system resources", SystemFull),
 ];
 
-/// Whether any of `phrases` is in `text` (normalised).
-fn says(text: &str, phrases: &[&str]) -> bool {
-    phrases.iter().any(|phrase| matches_phrase(text, phrase))
+/// Every piece of every phrase of the tables (the parts of a phrase between its `…`), in one automaton, so
+/// that a server's words are read once whatever the number of phrases: the cost of judging a recipient is
+/// the length of its words, not the length of its words times the phrases.
+struct Index {
+    automaton: AhoCorasick,
+    pieces: Vec<&'static str>,
+    /// Each phrase's pieces, by their number in `pieces`.
+    phrases: HashMap<&'static str, Vec<usize>>,
 }
 
-/// `phrase` in `text`, its pieces (split at `…`) in order, each as whole words.
+static INDEX: LazyLock<Index> = LazyLock::new(|| {
+    let all = words::ALL.iter().flat_map(|t| t.iter().copied()).chain(PROVIDERS.iter().map(|(p, _)| *p));
+    let mut pieces: Vec<&'static str> = Vec::new();
+    let mut phrases = HashMap::new();
+    for phrase in all {
+        let ids = phrase
+            .split('…')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|piece| match pieces.iter().position(|p| *p == piece) {
+                Some(id) => id,
+                None => {
+                    pieces.push(piece);
+                    pieces.len() - 1
+                }
+            })
+            .collect();
+        phrases.insert(phrase, ids);
+    }
+    let automaton = AhoCorasick::new(&pieces).expect("the phrase tables build an automaton");
+    Index { automaton, pieces, phrases }
+});
+
+/// Where each piece of the tables stands as whole words in one text, read in one pass.
+struct Found {
+    /// Per piece, its occurrences (start, end), in order.
+    spans: Vec<Vec<(usize, usize)>>,
+}
+
+impl Found {
+    fn of(text: &str) -> Found {
+        let index = &*INDEX;
+        let mut spans = vec![Vec::new(); index.pieces.len()];
+        for found in index.automaton.find_overlapping_iter(text) {
+            let id = found.pattern().as_usize();
+            let (start, end) = (found.start(), found.end());
+            if is_whole(text, index.pieces[id], start, end) {
+                spans[id].push((start, end));
+            }
+        }
+        for list in &mut spans {
+            list.sort_unstable();
+        }
+        Found { spans }
+    }
+
+    /// `phrase` (one of the tables') stands in the text: its pieces in order, each as whole words.
+    fn has(&self, phrase: &str) -> bool {
+        let Some(ids) = INDEX.phrases.get(phrase) else {
+            return false;
+        };
+        let mut from = 0;
+        for id in ids {
+            match self.spans[*id].iter().find(|(start, _)| *start >= from) {
+                Some((_, end)) => from = *end,
+                None => return false,
+            }
+        }
+        true
+    }
+
+    fn any(&self, phrases: &[&str]) -> bool {
+        phrases.iter().any(|phrase| self.has(phrase))
+    }
+}
+
+/// Whether `phrase` found at `start..end` of `text` stands as whole words there (see [`find_words`]).
+fn is_whole(text: &str, phrase: &str, start: usize, end: usize) -> bool {
+    let needs_edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    let before = text.get(..start).and_then(|t| t.chars().next_back());
+    let after = text.get(end..).and_then(|t| t.chars().next());
+    (!needs_edge(phrase.chars().next()) || !before.is_some_and(char::is_alphanumeric))
+        && (!needs_edge(phrase.chars().next_back()) || !after.is_some_and(char::is_alphanumeric))
+}
+
+/// `phrase` in `text`, its pieces (split at `…`) in order, each as whole words (what [`Found::has`] tells
+/// of the tables' phrases, for any phrase).
+#[cfg(test)]
 fn matches_phrase(text: &str, phrase: &str) -> bool {
     let mut rest = text;
     for piece in phrase.split('…').map(str::trim).filter(|p| !p.is_empty()) {
@@ -770,15 +890,9 @@ fn matches_phrase(text: &str, phrase: &str) -> bool {
 /// Where the first whole-word occurrence of `phrase` in `text` ends. The edges of a phrase are whole words
 /// only where they are ASCII letters or digits (Japanese runs on without spaces).
 fn find_words(text: &str, phrase: &str) -> Option<usize> {
-    let needs_edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
-    let (edge_start, edge_end) = (needs_edge(phrase.chars().next()), needs_edge(phrase.chars().next_back()));
     text.match_indices(phrase).find_map(|(at, _)| {
         let end = at + phrase.len();
-        let before = text.get(..at).and_then(|t| t.chars().next_back());
-        let after = text.get(end..).and_then(|t| t.chars().next());
-        let clean_start = !edge_start || !before.is_some_and(char::is_alphanumeric);
-        let clean_end = !edge_end || !after.is_some_and(char::is_alphanumeric);
-        (clean_start && clean_end).then_some(end)
+        is_whole(text, phrase, at, end).then_some(end)
     })
 }
 
@@ -1016,7 +1130,9 @@ pub fn judge(status_field: &str, diagnostic: &str, stage: Option<Stage>, delayed
     let status =
         prefer(field.as_deref(), codes::find_status(diagnostic).as_deref(), reply).unwrap_or_default();
     let stage = stage_in(&text).or(stage);
-    let evidence = Evidence { text: &text, status: &status, code: by_code(&status), stage, reply, delayed };
+    let found = Found::of(&text);
+    let evidence =
+        Evidence { text: &text, found, status: &status, code: by_code(&status), stage, reply, delayed };
     let reason = evidence.reason();
     let status =
         if status.is_empty() { pseudo_code(reason, delayed || says_temporary(&text, reply)) } else { status };
@@ -1026,6 +1142,7 @@ pub fn judge(status_field: &str, diagnostic: &str, stage: Option<Stage>, delayed
 /// What one recipient's refusal gives to read.
 struct Evidence<'a> {
     text: &'a str,
+    found: Found,
     status: &'a str,
     code: Option<BounceReason>,
     stage: Option<Stage>,
@@ -1035,7 +1152,7 @@ struct Evidence<'a> {
 
 impl Evidence<'_> {
     fn says(&self, phrases: &[&str]) -> bool {
-        says(self.text, phrases)
+        self.found.any(phrases)
     }
 
     fn coded(&self, reason: BounceReason) -> bool {
@@ -1053,14 +1170,14 @@ impl Evidence<'_> {
         if self.text.starts_with("x-unix") {
             return MailerError;
         }
-        if let Some((_, reason)) = PROVIDERS.iter().find(|(phrase, _)| matches_phrase(self.text, phrase)) {
+        if let Some((_, reason)) = PROVIDERS.iter().find(|(phrase, _)| self.found.has(phrase)) {
             return *reason;
         }
         let found = self.explicit().or_else(|| self.another()).or_else(|| self.fallback());
         let found = match found {
             Some(reason) => reason,
             None if self.delayed => Expired,
-            None if says(self.text, words::VACATION) => Vacation,
+            None if self.says(words::VACATION) => Vacation,
             None if !self.text.is_empty() => OnHold,
             None => Undefined,
         };
@@ -1373,42 +1490,29 @@ mod tests {
 
     #[test]
     fn every_phrase_is_lower_case_so_it_can_match() {
-        use words::*;
-        let tables: &[&[&str]] = &[
-            MAILBOX_FULL,
-            MESG_TOO_BIG,
-            EXCEED_LIMIT,
-            SUSPEND,
-            HAS_MOVED,
-            NO_RELAYING,
-            AUTH_FAILURE,
-            USER_UNKNOWN,
-            FILTERED,
-            REQUIRE_PTR,
-            NOT_COMPLIANT_RFC,
-            BAD_REPUTATION,
-            CONTENT_ERROR,
-            REJECTED,
-            NOT_SENDER,
-            HOST_UNKNOWN,
-            SPAM,
-            SPEEDING,
-            TOO_MANY_CONN,
-            BLOCKED,
-            VIRUS,
-            POLICY,
-            SYSTEM_ERROR,
-            NETWORK_ERROR,
-            SYSTEM_FULL,
-            NOT_ACCEPT,
-            EXPIRED,
-            FAILED_STARTTLS,
-            SECURITY,
-            MAILER_ERROR,
-            VACATION,
-        ];
+        let tables = words::ALL;
         for phrase in tables.iter().flat_map(|t| t.iter()) {
             assert_eq!(*phrase, mail::normalise(phrase), "{phrase}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The one-pass reading finds exactly the phrases a plain search for each finds.
+        #[test]
+        fn one_pass_finds_what_a_search_for_each_phrase_finds(
+            picks in proptest::collection::vec((0usize..2000, "[ a-z.,:;'()-]{0,6}"), 0..12),
+        ) {
+            let all: Vec<&str> = words::ALL.iter().flat_map(|t| t.iter().copied()).collect();
+            let text: String = picks
+                .iter()
+                .map(|(n, noise)| format!("{}{noise}", all[n % all.len()].replace('…', "x")))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let text = mail::normalise(&text);
+            let found = Found::of(&text);
+            for phrase in &all {
+                proptest::prop_assert_eq!(found.has(phrase), matches_phrase(&text, phrase), "{} in {}", phrase, text);
+            }
         }
     }
 
