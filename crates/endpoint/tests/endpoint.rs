@@ -576,12 +576,21 @@ In-Reply-To: <{id}@seller.example.com>\r\nMessage-ID: <r-2@acme.example.com>\r\n
     wait_events(&api, 3).await;
     let totals = totals_of(&api, &id).await;
     assert_eq!((totals["views_raw"].as_u64(), totals["replies"].as_u64()), (Some(2), Some(1)), "{totals:#}");
-    // Archived: a view records nothing; unarchived: it counts again.
+    // Archived: a view records nothing; unarchived: it counts again. Hits are written in order just after
+    // they are answered, so a view of another email that is recorded proves the archived one was handled
+    // before the email is unarchived.
+    let other = api.send("bo@acme.example.com", "Fence").await;
+    api.wait_status(&other, "delivered").await;
+    let received = smtp.wait_for(2);
+    let fence_raw = received.iter().map(|(raw, _)| raw).find(|raw| raw.contains("Subject: Fence")).unwrap();
+    let fence = find_url(fence_raw, &format!("{}/t/o/", api.base)).unwrap();
     assert_eq!(api.post(&format!("/emails/{id}/archive"), None).await.status(), 200);
     view("Mozilla/5.0 (while archived)").await.unwrap();
+    api.http.get(&fence).header("user-agent", "Mozilla/5.0 (fence)").send().await.unwrap();
+    wait_events(&api, 4).await;
     assert_eq!(api.post(&format!("/emails/{id}/unarchive"), None).await.status(), 200);
     view("Mozilla/5.0 (back again)").await.unwrap();
-    let events = wait_events(&api, 4).await;
+    let events = wait_events(&api, 5).await;
     let agents: Vec<&str> =
         events.iter().filter_map(|e| e["record"]["event"]["user_agent"].as_str()).collect();
     assert!(!agents.contains(&"Mozilla/5.0 (while archived)"), "{agents:?}");
