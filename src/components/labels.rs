@@ -121,7 +121,11 @@ pub fn event(i18n: I18n, kind: &EventKind) -> String {
 pub fn suppression_reason(i18n: I18n, suppression: &domain::sync::Suppression) -> String {
     match (suppression.bounce_reason(), suppression.reason.as_str()) {
         (Some(reason), _) => {
-            t_string!(i18n, suppressions.bounced, why = bounce_reason(i18n, reason)).to_string()
+            let why = t_string!(i18n, suppressions.bounced, why = bounce_reason(i18n, reason)).to_string();
+            match suppression.status() {
+                Some(status) => format!("{why} ({status})"),
+                None => why,
+            }
         }
         (None, "unsubscribed") => t_string!(i18n, suppressions.unsubscribed).to_string(),
         (None, _) => t_string!(i18n, suppressions.complaint).to_string(),

@@ -17,7 +17,7 @@ test('a hard bounce suppresses the address: listed in Settings with why, refused
   await page.getByRole('link', { name: 'Settings' }).click();
   const section = page.getByRole('region', { name: 'Addresses you no longer send to' });
   const row = section.getByRole('listitem').filter({ hasText: to });
-  await expect(row).toContainText('hard bounce: the address does not exist');
+  await expect(row).toContainText('hard bounce: the address does not exist (5.1.1)');
   await expect(row).toContainText('since ');
   await expect(row.getByRole('link', { name: 'the email' })).toHaveAttribute('href', /^\/email\/[0-9a-f-]{36}$/);
   await page.screenshot({ path: screenshotPath('suppressions'), fullPage: true });
@@ -29,7 +29,7 @@ test('a hard bounce suppresses the address: listed in Settings with why, refused
     const field = page.getByLabel('To', { exact: true });
     await expect(field).toHaveAttribute('aria-invalid', 'true');
     await expect(field).toHaveAccessibleDescription(
-      new RegExp(`^${to.replace(/[.+]/g, '\\$&')} is suppressed \\(hard bounce: the address does not exist, since .+\\): this email is not sent\\.`),
+      new RegExp(`^${to.replace(/[.+]/g, '\\$&')} is suppressed \\(hard bounce: the address does not exist \\(5\\.1\\.1\\), since .+\\): this email is not sent\\.`),
     );
     await expect(page.getByRole('textbox', { name: 'Message' })).toContainText('Hello again, Sam.');
     await expect(page.getByRole('heading', { name: 'New email' })).toBeVisible();

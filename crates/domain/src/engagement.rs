@@ -145,6 +145,15 @@ impl Bounce {
         self.reason.is_hard() && !self.is_transient()
     }
 
+    /// Why the address goes on the suppression list: the reason's name and the status code
+    /// (`userunknown 5.1.1`), or the name alone when the server gave no code.
+    pub fn suppression_reason(&self) -> String {
+        match self.status.trim() {
+            "" => self.reason.name().to_string(),
+            status => format!("{} {status}", self.reason.name()),
+        }
+    }
+
     /// RFC 3463's class 4 (`4.x.x`), or a 4xx SMTP reply when there is no status code.
     pub fn is_transient(&self) -> bool {
         self.status.starts_with('4')

@@ -28,7 +28,8 @@ pub struct Effects {
     pub changed: bool,
     /// Engagement events to record, in order, each about the address it concerns.
     pub events: Vec<(EmailAddress, EventKind)>,
-    /// Addresses to put on the rep's suppression list, each with the reason's name.
+    /// Addresses to put on the rep's suppression list, each with why ([`Bounce::suppression_reason`] for a
+    /// hard bounce: its reason and status code).
     pub suppress: Vec<(EmailAddress, String)>,
 }
 
@@ -103,7 +104,7 @@ impl Email {
         if let Handoff::Refused(bounce) = result {
             if bounce.is_hard() {
                 let refused = self.refused_in(&bounce.diagnostic).into_iter().cloned();
-                effects.suppress.extend(refused.map(|a| (a, bounce.reason.name().to_string())));
+                effects.suppress.extend(refused.map(|a| (a, bounce.suppression_reason())));
             }
             effects.events.push((self.recipient.clone(), EventKind::Bounced(bounce)));
         }
@@ -138,9 +139,7 @@ impl Email {
             let kind = if recipient.failed {
                 effects.changed |= self.bounce(now, recipient.bounce.summary());
                 if recipient.bounce.is_hard() {
-                    effects
-                        .suppress
-                        .push((recipient.address.clone(), recipient.bounce.reason.name().to_string()));
+                    effects.suppress.push((recipient.address.clone(), recipient.bounce.suppression_reason()));
                 }
                 EventKind::Bounced(recipient.bounce.clone())
             } else {
@@ -263,7 +262,7 @@ mod tests {
         assert_eq!(refused.status, Status::Bounced);
         assert_eq!(refused.status_reason.as_deref(), Some("550 5.1.1 <ana@acme.com>: user unknown"));
         assert_eq!(effects.events, vec![(address("ana@acme.com"), EventKind::Bounced(dead))]);
-        assert_eq!(effects.suppress, vec![(address("ana@acme.com"), "userunknown".to_string())]);
+        assert_eq!(effects.suppress, vec![(address("ana@acme.com"), "userunknown 5.1.1".to_string())]);
 
         let mut policy = sent();
         let effects =
@@ -312,7 +311,7 @@ mod tests {
         let effects = email.apply_bounce_report(at(4), &mixed, None);
         assert_eq!(email.status, Status::Bounced);
         assert_eq!(effects.events.len(), 1, "no event for the address the email never went to");
-        assert_eq!(effects.suppress, vec![(address("ana@acme.com"), "userunknown".to_string())]);
+        assert_eq!(effects.suppress, vec![(address("ana@acme.com"), "userunknown 5.1.1".to_string())]);
     }
 
     #[test]

@@ -261,9 +261,15 @@ impl Suppression {
             .find_map(|address| list.iter().find(|s| s.address.eq_ignore_ascii_case(address.as_str())))
     }
 
-    /// What the suppression's reason is: a bounce reason (`userunknown`), or `complaint` / `unsubscribed`.
+    /// The hard bounce's reason when the suppression is one (`userunknown` of `userunknown 5.1.1`); `None`
+    /// for a complaint or an unsubscribe.
     pub fn bounce_reason(&self) -> Option<crate::engagement::BounceReason> {
-        crate::engagement::BounceReason::from_name(&self.reason)
+        crate::engagement::BounceReason::from_name(self.reason.split_whitespace().next().unwrap_or_default())
+    }
+
+    /// The hard bounce's status code (`5.1.1` of `userunknown 5.1.1`), when it has one.
+    pub fn status(&self) -> Option<&str> {
+        self.bounce_reason().and(self.reason.split_whitespace().nth(1))
     }
 }
 
@@ -941,7 +947,7 @@ mod tests {
         let list = vec![
             Suppression {
                 address: "bob@example.net".into(),
-                reason: "userunknown".into(),
+                reason: "userunknown 5.1.1".into(),
                 email: None,
                 since: at,
             },
@@ -958,7 +964,9 @@ mod tests {
         assert_eq!(found, Some("bob@example.net"));
         assert!(Suppression::refusing(&list, [&ana]).is_none());
         assert_eq!(list[0].bounce_reason(), Some(crate::BounceReason::UserUnknown));
+        assert_eq!(list[0].status(), Some("5.1.1"));
         assert_eq!(list[1].bounce_reason(), None, "a complaint is no bounce");
+        assert_eq!(list[1].status(), None);
     }
 
     #[test]

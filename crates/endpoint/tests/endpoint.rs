@@ -168,6 +168,11 @@ async fn a_5xx_at_rcpt_bounces_with_the_servers_reason_and_suppresses_a_dead_add
     let email = api.wait_status(&again, "failed").await;
     assert!(email["status_reason"].as_str().unwrap().contains("suppressed"));
     assert!(smtp.received().is_empty());
+    // Listed with why: the reason and the server's status code, and the email it came from.
+    let listed: Value = api.get("/suppressions").await.json().await.unwrap();
+    assert_eq!(listed[0]["address"], "reject-me@acme.example.com");
+    assert_eq!(listed[0]["reason"], "userunknown 5.1.1");
+    assert_eq!(listed[0]["email"], id.as_str());
 }
 
 #[tokio::test]
