@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 use crate::i18n::*;
 use crate::state::use_app;
-use crate::sync::{Api, ApiError};
+use crate::sync::ApiError;
 
 /// How often the link's state is asked for while Settings is open.
 const REFRESH_MS: u64 = 4000;
@@ -35,7 +35,7 @@ pub fn MailboxSettings() -> impl IntoView {
     let folder = RwSignal::new(String::new());
     let problem: RwSignal<Option<String>> = RwSignal::new(None);
     let busy = RwSignal::new(false);
-    let api = move || state.session.with_untracked(|s| s.as_ref().map(|s| Api::new(&s.endpoint, &s.token)));
+    let api = move || state.api();
     let words = move |err: ApiError| match err {
         ApiError::Refused { body, .. } => body.message,
         ApiError::Network(_) => t_string!(i18n, mailbox.offline).to_string(),

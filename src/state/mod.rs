@@ -148,6 +148,11 @@ impl AppState {
         self.cache.get_value()
     }
 
+    /// A client of the endpoint with the signed-in session's token; `None` when signed out.
+    pub fn api(&self) -> Option<Api> {
+        self.session.with_untracked(|s| s.as_ref().map(|s| Api::new(&s.endpoint, &s.token)))
+    }
+
     /// Now (the clock, unless a test fixed it).
     pub fn now(&self) -> domain::Instant {
         self.clock.get_value().unwrap_or_else(chrono::Utc::now)

@@ -5,7 +5,7 @@ use domain::sync::Suppression;
 use leptos::prelude::*;
 
 use crate::storage::{Store, Write, meta};
-use crate::sync::{Api, ApiError};
+use crate::sync::ApiError;
 
 use super::AppState;
 
@@ -16,8 +16,7 @@ pub async fn refresh(state: AppState) -> Result<(), ApiError> {
     {
         state.suppressions.set(cached);
     }
-    let Some(api) = state.session.with_untracked(|s| s.as_ref().map(|s| Api::new(&s.endpoint, &s.token)))
-    else {
+    let Some(api) = state.api() else {
         return Ok(());
     };
     let list = api.suppressions().await?;
@@ -28,8 +27,7 @@ pub async fn refresh(state: AppState) -> Result<(), ApiError> {
 
 /// Lifts `address`'s suppression on the endpoint (it needs a connection), then reads the list again.
 pub async fn lift(state: AppState, address: String) -> Result<(), ApiError> {
-    let api = state.session.with_untracked(|s| s.as_ref().map(|s| Api::new(&s.endpoint, &s.token)));
-    let Some(api) = api else { return Err(ApiError::Unauthorized) };
+    let Some(api) = state.api() else { return Err(ApiError::Unauthorized) };
     api.lift_suppression(&address).await?;
     state.suppressions.update(|list| list.retain(|s| s.address != address));
     refresh(state).await

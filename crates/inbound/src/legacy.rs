@@ -207,11 +207,7 @@ pub(crate) fn read(message: &Message<'_>) -> Option<BounceReport> {
             let mut told =
                 BouncedRecipient::new(recipient.address.clone(), recipient.action, String::new(), diagnostic);
             if !is_unplaced(recipient) && told.reason != recipient.reason {
-                told.reason = recipient.reason;
-                if reasons::is_pseudo(&told.status) {
-                    told.status = recipient.status.clone();
-                }
-                told.hard = told.bounce().is_hard();
+                told.settle(recipient.reason, recipient.status.starts_with('4'));
             }
             *recipient = told;
         }

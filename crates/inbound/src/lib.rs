@@ -160,6 +160,17 @@ impl BouncedRecipient {
         recipient
     }
 
+    /// Gives the recipient `reason` where something beyond its words says it (a report's own sub-type, or its
+    /// own words over a report's general answer): a pseudo status code follows the reason (`temporary`
+    /// picks class 4), and the hard/soft verdict follows both.
+    pub(crate) fn settle(&mut self, reason: BounceReason, temporary: bool) {
+        self.reason = reason;
+        if reasons::is_pseudo(&self.status) {
+            self.status = reasons::pseudo_code(reason, temporary);
+        }
+        self.hard = self.bounce().is_hard();
+    }
+
     /// The bounce as the domain records it.
     pub fn bounce(&self) -> Bounce {
         Bounce {

@@ -19,7 +19,7 @@ use domain::engagement::BounceReason;
 use domain::people::EmailAddress;
 use serde::Deserialize;
 
-use crate::{BouncedRecipient, Classification, DeliveryAction, Kind, mail, reasons, verp};
+use crate::{BouncedRecipient, Classification, DeliveryAction, Kind, mail, verp};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -188,13 +188,7 @@ fn recipient(r: Recipient, transient: bool, preset: Option<BounceReason>) -> Opt
     let action = if delayed { DeliveryAction::Delayed } else { DeliveryAction::Failed };
     let mut found =
         BouncedRecipient::new(address, action, r.status.unwrap_or_default(), diagnostic.to_string());
-    if let Some(reason) = preset {
-        found.reason = reason;
-    }
-    if reasons::is_pseudo(&found.status) {
-        found.status = reasons::pseudo_code(found.reason, transient || delayed);
-    }
-    found.hard = found.bounce().is_hard();
+    found.settle(preset.unwrap_or(found.reason), transient || delayed);
     Some(found)
 }
 
